@@ -1,0 +1,36 @@
+import { hostname } from 'node:os';
+import { run } from '../images/docker-cli.js';
+import { OWNER_LABEL, SUITE_LABEL } from './cluster/node-container.js';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes containers the suite started. `all`: every one of them (`npm run down`). Otherwise only those whose
+ * owning process on this machine is gone: what an interrupted run (Ctrl-C twice, a killed CI job) left behind.
+ */
+export async function removeSuiteContainers(scope: 'all' | 'orphaned'): Promise<string[]> {
+  const listed = await run('docker', ['ps', '-a', '--filter', `label=${SUITE_LABEL}=true`, '--format', `{{.ID}} {{.Label "${OWNER_LABEL}"}}`]);
+  if (listed.code !== 0) throw new Error(`docker ps failed: ${listed.stderr.trim()}`);
+  const doomed = listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ') as [string, string | undefined])
+    .filter(([, owner]) => {
+      if (scope === 'all') return true;
+      const [host, pid] = (owner ?? '').split(':');
+      return host === hostname() && !processAlive(Number(pid));
+    })
+    .map(([id]) => id);
+  if (doomed.length > 0) {
+    const removed = await run('docker', ['rm', '-f', '-v', ...doomed]);
+    if (removed.code !== 0) throw new Error(`docker rm failed: ${removed.stderr.trim()}`);
+  }
+  return doomed;
+}

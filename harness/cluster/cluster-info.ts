@@ -1,0 +1,19 @@
+/**
+ * Everything a test file needs to reach the cluster that the global setup started, in a form that crosses from the
+ * setup process to the test workers (vitest's provide/inject): plain data, no handles.
+ */
+export interface ClusterInfo {
+  /** `container`: a node container this run started; `external`: the user's own cluster (KMS_KUBECONFIG). */
+  mode: 'container' | 'external';
+  kubeConfig: string;
+  /** Where a NodePort is reached from the test process: nodePort -> base URL (http://127.0.0.1:<mapped>). */
+  nodePortUrls: Record<string, string>;
+  /** The node containers (container mode), so scenarios can exec into or stop a node. */
+  nodeContainers: Array<{ nodeName: string; containerId: string }>;
+  /** Catalog name -> image reference present in the cluster. */
+  images: Record<string, string>;
+  /** The overlay that was applied at start, if any. */
+  overlay?: string;
+  /** Seconds from start to: node container up, cluster usable (API + DNS), manifests applied and available. */
+  timings: Record<string, number>;
+}

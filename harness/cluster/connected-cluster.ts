@@ -1,0 +1,102 @@
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { join, isAbsolute } from 'node:path';
+import { catalog, manifestImageRef, repoRoot } from '../../images/catalog.js';
+import { run } from '../../images/docker-cli.js';
+import { applyObjects } from '../kube/apply.js';
+import { kubeClients, type KubeClients } from '../kube/clients.js';
+import { describeNamespace } from '../kube/diagnostics.js';
+import { watchUntil } from '../kube/watch-until.js';
+import { renderKustomization, rewriteImages } from '../kustomize.js';
+import type { ClusterInfo } from './cluster-info.js';
+import { loadImagesIntoNode } from './node-images.js';
+
+function deploymentAvailable(deployment: V1Deployment): boolean {
+  const desired = deployment.spec?.replicas ?? 1;
+  const status = deployment.status;
+  return (
+    (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+    (status?.updatedReplicas ?? 0) === desired &&
+    (status?.availableReplicas ?? 0) === desired &&
+    (status?.replicas ?? 0) === desired
+  );
+}
+
+/** A cluster the harness can drive: API clients, NodePort URLs, nodes to exec into, manifests to apply. */
+export class ConnectedCluster {
+  readonly clients: KubeClients;
+
+  constructor(readonly info: ClusterInfo) {
+    this.clients = kubeClients(info.kubeConfig);
+  }
+
+  /** The URL of a NodePort as seen from this process (through the node container's mapped port). */
+  nodePortUrl(nodePort: number): string {
+    const url = this.info.nodePortUrls[String(nodePort)];
+    if (url) return url;
+    if (this.info.mode === 'external') {
+      const address = process.env.KMS_NODE_ADDRESS;
+      if (!address) throw new Error('set KMS_NODE_ADDRESS to a node address reachable from here to use NodePorts of an external cluster');
+      return `http://${address}:${nodePort}`;
+    }
+    throw new Error(`NodePort ${nodePort} is not exposed by the node container; add it with TestCluster.withNodePorts()`);
+  }
+
+  /** The URL of a NodePort Service, looked up from the API (the Service's first port). */
+  async serviceUrl(name: string, namespace: string): Promise<string> {
+    const service = await this.clients.core.readNamespacedService({ name, namespace });
+    const nodePort = service.spec?.ports?.find((port) => port.nodePort)?.nodePort;
+    if (!nodePort) throw new Error(`Service ${namespace}/${name} has no NodePort (type ${service.spec?.type})`);
+    return this.nodePortUrl(nodePort);
+  }
+
+  /** Runs a command inside a node container (container mode only). */
+  async execInNode(command: string[], nodeIndex = 0): Promise<string> {
+    const node = this.info.nodeContainers[nodeIndex];
+    if (!node) throw new Error(`no node container ${nodeIndex} (mode ${this.info.mode})`);
+    const result = await run('docker', ['exec', node.containerId, ...command]);
+    if (result.code !== 0) throw new Error(`'${command.join(' ')}' in ${node.nodeName} failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
+  /** Makes local images available to every node of the cluster. */
+  async loadImages(refs: string[]): Promise<void> {
+    if (this.info.mode === 'external') return; // an external cluster pulls them from KMS_IMAGE_REGISTRY
+    await Promise.all(this.info.nodeContainers.map((node) => loadImagesIntoNode(node.containerId, refs)));
+  }
+
+  /** Renders a kustomize directory (relative to the repository) with image references pointed at the cluster's. */
+  async render(kustomizeDir: string): Promise<KubernetesObject[]> {
+    const dir = isAbsolute(kustomizeDir) ? kustomizeDir : join(repoRoot, kustomizeDir);
+    const imageMap = Object.fromEntries(
+      Object.entries(this.info.images).flatMap(([name, ref]) => {
+        const spec = catalog[name];
+        return spec ? [[manifestImageRef(spec), ref]] : [];
+      }),
+    );
+    return rewriteImages(await renderKustomization(dir), imageMap);
+  }
+
+  /** Renders and applies a kustomize directory (server-side apply). Returns what was applied. */
+  async apply(kustomizeDir: string): Promise<KubernetesObject[]> {
+    const objects = await this.render(kustomizeDir);
+    await applyObjects(this.clients, objects);
+    return objects;
+  }
+
+  /** Waits (watch, deadline) until every Deployment of the namespace is fully rolled out and available. */
+  async waitForDeployments(namespace: string, timeoutMs = 180_000): Promise<V1Deployment[]> {
+    return watchUntil<V1Deployment>(this.clients.kc, {
+      what: `every Deployment in ${namespace} to be rolled out and available`,
+      path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+      list: () => this.clients.apps.listNamespacedDeployment({ namespace }),
+      satisfied: (deployments) => deployments.length > 0 && deployments.every(deploymentAvailable),
+      timeoutMs,
+      explain: () => this.describe(namespace),
+    });
+  }
+
+  /** Pods, events and logs of a namespace, for a failure message. */
+  describe(namespace: string): Promise<string> {
+    return describeNamespace(this.clients, namespace);
+  }
+}

@@ -1,0 +1,148 @@
+import type { StartedK3sContainer } from '@testcontainers/k3s';
+import { readFileSync } from 'node:fs';
+import { resolveImages } from '../../images/resolve.js';
+import { run } from '../../images/docker-cli.js';
+import { configureTestcontainers } from '../testcontainers-env.js';
+import type { ClusterInfo } from './cluster-info.js';
+import { ConnectedCluster } from './connected-cluster.js';
+import { startNodeContainer } from './node-container.js';
+
+const log = (message: string) => console.log(`[cluster] ${message}`);
+const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+
+/**
+ * Starts the cluster the scenarios run on, in the style of a testcontainers module:
+ *
+ *   const cluster = await new TestCluster()
+ *     .withImages(['redis', 'api-gateway', 'worker', 'dashboard'])
+ *     .withNodePorts(30000, 30080, 30081)
+ *     .withOverlay('manifests/overlays/test')
+ *     .start();
+ *   ...
+ *   await cluster.stop();
+ *
+ * By default a Kubernetes node runs in a container (the `node` image: rancher/k3s upstream, or the offline build).
+ * With KMS_KUBECONFIG set to a kubeconfig file, the user's own cluster is used instead and nothing is started.
+ */
+export class TestCluster {
+  private images: string[] = [];
+  private nodePorts: number[] = [];
+  private overlay?: string;
+  private namespaceToWait?: string;
+
+  /** Catalog images (see images/catalog.ts) to resolve and load into the cluster. */
+  withImages(names: string[]): this {
+    this.images = [...this.images, ...names];
+    return this;
+  }
+
+  /** NodePorts to map out of the node container, reached with `nodePortUrl()` / `serviceUrl()`. */
+  withNodePorts(...ports: number[]): this {
+    this.nodePorts = [...this.nodePorts, ...ports];
+    return this;
+  }
+
+  /** A kustomize overlay of manifests/ to apply once the cluster is up; start() waits for its Deployments. */
+  withOverlay(dir: string, namespace = 'microservices-demo'): this {
+    this.overlay = dir;
+    this.namespaceToWait = namespace;
+    return this;
+  }
+
+  async start(): Promise<StartedTestCluster> {
+    const started = Date.now();
+    const timings: Record<string, number> = {};
+    const external = process.env.KMS_KUBECONFIG;
+    const images = await this.resolve(external ? [] : ['node']);
+    timings.imagesResolved = seconds(started);
+
+    let node: StartedK3sContainer | undefined;
+    let info: ClusterInfo;
+    if (external) {
+      log(`using the cluster of KMS_KUBECONFIG=${external}; no node container is started`);
+      info = { mode: 'external', kubeConfig: readFileSync(external, 'utf8'), nodePortUrls: {}, nodeContainers: [], images: await this.publish(images), timings };
+    } else {
+      configureTestcontainers();
+      log(`starting a node from ${images.node}`);
+      const nodeStarted = Date.now();
+      node = await startNodeContainer(images.node!, this.nodePorts, 'kms-server');
+      timings.nodeReady = seconds(nodeStarted);
+      log(`node Ready in ${timings.nodeReady} s`);
+      info = {
+        mode: 'container',
+        kubeConfig: node.getKubeConfig(),
+        nodePortUrls: Object.fromEntries(this.nodePorts.map((port) => [String(port), `http://${node!.getHost()}:${node!.getMappedPort(port)}`])),
+        nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId() }],
+        images,
+        timings,
+      };
+    }
+
+    const cluster = new StartedTestCluster(info, node);
+    try {
+      const systemStarted = Date.now();
+      await cluster.waitForDeployments('kube-system', 120_000);
+      timings.systemReady = seconds(systemStarted);
+      log(`kube-system (CoreDNS, metrics-server) available ${timings.systemReady} s later`);
+      const serviceImages = Object.entries(images).filter(([name]) => name !== 'node').map(([, ref]) => ref);
+      if (serviceImages.length > 0) {
+        const loadStarted = Date.now();
+        await cluster.loadImages(serviceImages);
+        timings.imagesLoaded = seconds(loadStarted);
+        log(`loaded ${serviceImages.length} images into the cluster in ${timings.imagesLoaded} s`);
+      }
+      if (this.overlay) {
+        const applyStarted = Date.now();
+        await cluster.apply(this.overlay);
+        info.overlay = this.overlay;
+        await cluster.waitForDeployments(this.namespaceToWait!);
+        timings.overlayAvailable = seconds(applyStarted);
+        log(`${this.overlay} applied and available in ${timings.overlayAvailable} s`);
+      }
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    timings.total = seconds(started);
+    log(`cluster ready in ${timings.total} s`);
+    return cluster;
+  }
+
+  private async resolve(extra: string[]): Promise<Record<string, string>> {
+    return resolveImages([...new Set([...extra, ...this.images])]);
+  }
+
+  /** External clusters pull images: push them to KMS_IMAGE_REGISTRY when it is set, else use them as they are. */
+  private async publish(images: Record<string, string>): Promise<Record<string, string>> {
+    const registry = process.env.KMS_IMAGE_REGISTRY;
+    if (!registry) return images;
+    const published: Record<string, string> = {};
+    for (const [name, ref] of Object.entries(images)) {
+      const target = `${registry}/${ref.split('/').pop()}`;
+      for (const args of [['tag', ref, target], ['push', target]]) {
+        const result = await run('docker', args);
+        if (result.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr.trim()}`);
+      }
+      published[name] = target;
+    }
+    return published;
+  }
+}
+
+export class StartedTestCluster extends ConnectedCluster {
+  constructor(
+    info: ClusterInfo,
+    private readonly node: StartedK3sContainer | undefined,
+  ) {
+    super(info);
+  }
+
+  /** Stops and removes the node container (nothing to do for an external cluster). */
+  async stop(): Promise<void> {
+    await this.node?.stop({ timeout: 10_000 });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,15 @@
+import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
+import { inject } from 'vitest';
+import { configureTestcontainers } from './testcontainers-env.js';
+
+export interface RedisOptions {
+  password?: string;
+}
+
+/** A real Redis in a container for a test file, from the image the global setup resolved. Stop it in afterAll. */
+export async function startRedis(options: RedisOptions = {}): Promise<StartedRedisContainer> {
+  configureTestcontainers();
+  const container = new RedisContainer(inject('redisImage'));
+  if (options.password) container.withPassword(options.password);
+  return container.start();
+}

@@ -1,0 +1,8 @@
+/** The monitoring system as the scenarios deploy it. */
+export const NAMESPACE = 'microservices-demo';
+export const TEST_OVERLAY = 'manifests/overlays/test';
+export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
+
+/** Fixed NodePorts of the test overlay, mapped out of the node container. */
+export const NODE_PORTS = { dashboard: 30000, apiGateway: 30080, worker: 30081 } as const;
+export const SYSTEM_NODE_PORTS = Object.values(NODE_PORTS);

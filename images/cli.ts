@@ -1,0 +1,38 @@
+// npm run images -- <command> [image...]
+//   resolve [image...]   make each image available (present, pulled or built; see images/resolve.ts); default: all
+//   list                 the catalog: upstream reference and local tag of each image
+//   clean                delete the cache folder (built image tarballs, compiled binaries, logs)
+import { rmSync } from 'node:fs';
+import { cacheRoot } from './cache.js';
+import { catalog } from './catalog.js';
+import { imageSource, resolveImages } from './resolve.js';
+
+async function main(): Promise<void> {
+  const [command = 'resolve', ...names] = process.argv.slice(2);
+  switch (command) {
+    case 'resolve':
+    case 'build': {
+      const started = Date.now();
+      await resolveImages(names.length > 0 ? names : Object.keys(catalog));
+      console.log(`[images] ready in ${((Date.now() - started) / 1000).toFixed(1)} s (KMS_IMAGE_SOURCE=${imageSource()})`);
+      return;
+    }
+    case 'list':
+      for (const spec of Object.values(catalog)) {
+        console.log(`${spec.name.padEnd(14)} upstream=${spec.upstream ?? '-'}  recipe=images/${spec.recipe} v${spec.version}`);
+      }
+      console.log(`cache: ${cacheRoot()}`);
+      return;
+    case 'clean':
+      rmSync(cacheRoot(), { recursive: true, force: true });
+      console.log(`removed ${cacheRoot()}`);
+      return;
+    default:
+      throw new Error(`unknown command '${command}': use resolve, list or clean`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`[images] ${(error as Error).message}`);
+  process.exit(1);
+});

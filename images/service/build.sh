@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A service image: the service is bundled on the host (esbuild, one ESM file), so the image build needs no
+# network; the image is the runtime plus that file (and the dashboard's static files).
+# Env: SERVICE (folder under services/), BASE_IMAGE (the resolved node-runtime image).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$here/../lib/steps.sh"
+context="$WORK_DIR/context"
+
+bundle() {
+  rm -rf "$context" && mkdir -p "$context"
+  "$root/node_modules/.bin/esbuild" "$root/services/$SERVICE/src/main.ts" --bundle --platform=node \
+    --target=node22 --format=esm --outfile="$context/main.mjs" --log-level=warning \
+    --banner:js="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+  if [ -d "$root/services/$SERVICE/public" ]; then cp -r "$root/services/$SERVICE/public" "$context/public"; fi
+  cat > "$context/Dockerfile" <<DOCKERFILE
+FROM $BASE_IMAGE
+COPY --chown=0:0 . /app
+ENV SERVICE_NAME=$SERVICE STATIC_DIR=/app/public
+USER 1000:1000
+CMD ["node", "/app/main.mjs"]
+DOCKERFILE
+}
+
+step "bundle services/$SERVICE with esbuild" bundle
+step "build $IMAGE_TAG on $BASE_IMAGE" env DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE_TAG" "$context"
+steps_summary

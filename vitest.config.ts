@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects, so the fast checks and the cluster scenarios can run apart:
+//   unit       services, manifests, images, harness: in-process, with a real Redis in a container
+//   contracts  every service started on loopback against real dependencies, checked against contracts/
+//   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run)
+export default defineConfig({
+  test: {
+    reporters: ['default', './harness/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['services/**/*.test.ts', 'manifests/**/*.test.ts', 'images/**/*.test.ts', 'harness/**/*.test.ts'],
+          globalSetup: ['harness/global-setup/images.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'contracts',
+          include: ['contracts/**/*.test.ts'],
+          globalSetup: ['harness/global-setup/images.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'scenarios',
+          include: ['scenarios/**/*.test.ts'],
+          globalSetup: ['harness/global-setup/cluster.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+    ],
+  },
+});
