@@ -20,6 +20,8 @@ export interface ImageSpec {
   needs: Record<string, string>;
   /** Extra env for build.sh. */
   buildEnv: Record<string, string>;
+  /** Whether a built image is kept as a tarball in the cache (worth it for slow recipes, not for seconds-long ones). */
+  cacheTarball: boolean;
 }
 
 interface RecipeFile {
@@ -41,6 +43,7 @@ function fromRecipe(name: string, folder = name, extra: Partial<ImageSpec> = {})
     inputs: [],
     needs: {},
     buildEnv: {},
+    cacheTarball: true,
     ...extra,
   };
 }
@@ -50,6 +53,7 @@ function service(name: string): ImageSpec {
     inputs: [`services/${name}`, 'services/shared', 'contracts', 'package-lock.json'],
     needs: { BASE_IMAGE: 'node-runtime' },
     buildEnv: { SERVICE: name },
+    cacheTarball: false,
   });
 }
 

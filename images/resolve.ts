@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { hasImageTarball, imageTarball, cacheDir } from './cache.js';
 import { imageSpec, repoRoot, type ImageSpec } from './catalog.js';
 import { imageExists, loadImages, pullImage, run, saveImages } from './docker-cli.js';
@@ -12,6 +12,7 @@ import { localTag, recipeKey } from './recipe-key.js';
  *             local recipe builds it (and its tarball is cached, so the next run loads it in seconds)
  *   upstream  only the upstream image (present or pulled); fails if it cannot be had
  *   local     only the local recipe (from the docker cache, the tarball cache, or a build); never pulls
+ * KMS_IMAGE_<NAME> pins one image to a given reference, whatever the source.
  */
 export type ImageSource = 'auto' | 'upstream' | 'local';
 
@@ -29,6 +30,18 @@ export interface ResolvedImage {
 }
 
 const log = (message: string) => console.log(`[images] ${message}`);
+
+/** Build durations, kept in the cache folder for `npm run bench` (the cold build figures). */
+export function buildRecordsFile(): string {
+  return join(cacheDir(), 'build-times.json');
+}
+
+function recordBuild(name: string, tag: string, seconds: number): void {
+  const file = buildRecordsFile();
+  const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  records[name] = { tag, seconds, builtAt: new Date().toISOString() };
+  writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
+}
 
 async function buildLocally(spec: ImageSpec, tag: string, needed: Record<string, string>): Promise<void> {
   const workDir = join(cacheDir('work'), spec.name);
@@ -70,9 +83,27 @@ async function resolveLocal(spec: ImageSpec, started: number, needed: Record<str
     }
     log(`${spec.name}: building ${tag} from images/${spec.recipe} (no usable image found)`);
     await buildLocally(spec, tag, needed);
-    await saveImages([tag], imageTarball(tag));
-    return done('local-built');
+    if (spec.cacheTarball) await saveImages([tag], imageTarball(tag));
+    await pruneSuperseded(spec, tag);
+    const result = done('local-built');
+    recordBuild(spec.name, tag, result.seconds);
+    return result;
   });
+}
+
+/** Removes older builds of the same image (other recipe keys): their tarballs, and their tags where unused. */
+async function pruneSuperseded(spec: ImageSpec, current: string): Promise<void> {
+  const repository = current.slice(0, current.lastIndexOf(':'));
+  const listed = await run('docker', ['image', 'ls', repository, '--format', '{{.Repository}}:{{.Tag}}']);
+  for (const old of listed.stdout.split('\n').filter((ref) => ref && ref !== current)) {
+    await run('docker', ['image', 'rm', old]); // fails harmlessly while a container still uses it
+  }
+  const prefix = imageTarball(`${repository}:`);
+  const dir = dirname(prefix);
+  for (const file of readdirSync(dir)) {
+    const path = join(dir, file);
+    if (path.startsWith(prefix) && path !== imageTarball(current)) rmSync(path, { force: true });
+  }
 }
 
 const inFlight = new Map<string, Promise<ResolvedImage>>();
@@ -89,10 +120,22 @@ export function resolveImage(name: string): Promise<ResolvedImage> {
   return pending;
 }
 
+/** KMS_IMAGE_<NAME> (e.g. KMS_IMAGE_NODE=rancher/k3s:v1.33.5-k3s1) pins one image to a reference of your choice. */
+export function imageOverrideVariable(name: string): string {
+  return `KMS_IMAGE_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
 async function resolveUncached(name: string): Promise<ResolvedImage> {
   const spec = imageSpec(name);
   const source = imageSource();
   const started = Date.now();
+  const override = process.env[imageOverrideVariable(name)];
+  if (override) {
+    if (await imageExists(override)) return { name, ref: override, origin: 'upstream-present', seconds: 0 };
+    const pulled = await pullImage(override);
+    if (!pulled.ok) throw new Error(`${imageOverrideVariable(name)}=${override} is neither present nor pullable: ${pulled.reason}`);
+    return { name, ref: override, origin: 'upstream-pulled', seconds: (Date.now() - started) / 1000 };
+  }
   const upstream = source !== 'local' ? spec.upstream : undefined;
 
   if (upstream) {

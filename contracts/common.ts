@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+
+// Schemas here carry their OpenAPI names through zod's own `.meta({ id })`, so services can import this
+// file (and z.infer its types) without pulling the OpenAPI generator into their bundles.
+
+/**
+ * `schema | null`. Use this instead of `.nullable()` on a named schema: zod-to-openapi 9 turns
+ * `Named.nullable()` into a bare $ref and marks the shared component itself as nullable.
+ */
+export function orNull<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.string().meta({ description: 'Machine-readable error code', example: 'not_found' }),
+    message: z.string().meta({ description: 'What went wrong, for a human', example: 'No route for GET /nope' }),
+  })
+  .strict()
+  .meta({ id: 'ErrorBody', description: 'Every 4xx/5xx JSON response. Never contains a stack trace.' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const LiveOkSchema = z
+  .object({ status: z.literal('ok') })
+  .strict()
+  .meta({ id: 'LiveOk', description: 'The process can serve requests.' });
+export type LiveOk = z.infer<typeof LiveOkSchema>;
+
+export const LiveFailingSchema = z
+  .object({
+    status: z.literal('failing'),
+    reason: z.string().meta({ example: 'liveness disabled by test toggle' }),
+  })
+  .strict()
+  .meta({ id: 'LiveFailing', description: 'Liveness deliberately failed (test toggle).' });
+export type LiveFailing = z.infer<typeof LiveFailingSchema>;
+
+export const DependencyCheckSchema = z
+  .object({
+    name: z.string().meta({ example: 'redis' }),
+    status: z.enum(['up', 'down']),
+    latencyMs: z.number().nonnegative().nullable().meta({ description: 'Round-trip time of the check, null when it failed' }),
+    error: z.string().nullable().meta({ example: 'ping timed out after 1000 ms' }),
+  })
+  .strict()
+  .meta({ id: 'DependencyCheck' });
+export type DependencyCheck = z.infer<typeof DependencyCheckSchema>;
+
+export const ReadySchema = z
+  .object({
+    status: z.literal('ready'),
+    checks: z.array(DependencyCheckSchema),
+  })
+  .strict()
+  .meta({ id: 'Ready', description: 'Every dependency answered and the service is not shutting down.' });
+export type Ready = z.infer<typeof ReadySchema>;
+
+export const NotReadySchema = z
+  .object({
+    status: z.literal('not_ready'),
+    reasons: z
+      .array(z.string())
+      .min(1)
+      .meta({ description: 'What failed, one line each', example: ['redis: ping timed out after 1000 ms'] }),
+    checks: z.array(DependencyCheckSchema).meta({ description: 'Dependency checks run for this answer (none while shutting down)' }),
+  })
+  .strict()
+  .meta({ id: 'NotReady', description: 'A dependency failed, the service is shutting down, or readiness was disabled by a test toggle.' });
+export type NotReady = z.infer<typeof NotReadySchema>;
+
+/** Prometheus text exposition: checked by content type and metric names, not by a schema. */
+export const MetricsTextSchema = z.string().meta({ description: 'Prometheus text exposition format 0.0.4' });
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export function jsonResponse(description: string, schema: z.ZodType): ResponseConfig {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+export const errorResponse = (description: string): ResponseConfig => jsonResponse(description, ErrorBodySchema);
+
+export function healthRoutes(
+  tag: string,
+  options: { liveCanBeToggled?: boolean } = {},
+): { live: RouteConfig; ready: RouteConfig; metrics: RouteConfig } {
+  return {
+    live: {
+      method: 'get',
+      path: '/health/live',
+      tags: [tag],
+      summary: 'Liveness: the process can serve. Never depends on other services.',
+      responses: {
+        200: jsonResponse('Alive', LiveOkSchema),
+        ...(options.liveCanBeToggled ? { 503: jsonResponse('Liveness disabled by a test toggle', LiveFailingSchema) } : {}),
+      },
+    },
+    ready: {
+      method: 'get',
+      path: '/health/ready',
+      tags: [tag],
+      summary: 'Readiness: dependencies answer and the service is not shutting down.',
+      responses: {
+        200: jsonResponse('Ready to receive traffic', ReadySchema),
+        503: jsonResponse('Not ready; the body names what failed', NotReadySchema),
+      },
+    },
+    metrics: {
+      method: 'get',
+      path: '/metrics',
+      tags: [tag],
+      summary: 'Prometheus metrics',
+      responses: { 200: { description: 'Prometheus text format', content: { [METRICS_CONTENT_TYPE]: { schema: MetricsTextSchema } } } },
+    },
+  };
+}
+
+/**
+ * Behaviour shared by every route of every service, which OpenAPI cannot attach to "any path":
+ * documented once per document and checked by the contract tests.
+ */
+export const GLOBAL_BEHAVIOUR = [
+  'Any unknown route answers 404 with an ErrorBody.',
+  'A request body that is not valid JSON (with a JSON content type) answers 400 with an ErrorBody naming the problem, on any route.',
+  'No response ever carries a stack trace.',
+].join('\n');
+
+export interface ServiceContract {
+  service: string;
+  title: string;
+  description: string;
+  defaultPort: number;
+  /** Metric names a Prometheus scrape must contain. */
+  requiredMetrics: readonly string[];
+  routes: Record<string, RouteConfig>;
+}

@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { StatusResponseSchema } from '../contracts/api-gateway.js';
+import { execInPod } from '../harness/kube/exec-in-pod.js';
+import { describeNamespaceOnFailure } from '../harness/on-failure.js';
+import { NAMESPACE } from '../harness/system.js';
+import { useCluster } from '../harness/use-cluster.js';
+
+// The proof that the whole chain works: a real cluster (the offline node image, or rancher/k3s), the images loaded
+// into it, the monitoring system applied from manifests/, and the cluster services the other scenarios lean on.
+describe('smoke: the monitoring system runs on a real cluster', () => {
+  const cluster = useCluster();
+  let gatewayUrl: string;
+  let dashboardUrl: string;
+
+  beforeAll(async () => {
+    gatewayUrl = await cluster.serviceUrl('api-gateway', NAMESPACE);
+    dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+  });
+
+  describeNamespaceOnFailure(cluster, NAMESPACE);
+
+  it('has every Deployment available, in the system and in kube-system', async () => {
+    for (const namespace of [NAMESPACE, 'kube-system']) {
+      const deployments = (await cluster.clients.apps.listNamespacedDeployment({ namespace })).items;
+      expect(deployments.length, `Deployments in ${namespace}`).toBeGreaterThan(0);
+      for (const deployment of deployments) {
+        const available = deployment.status?.conditions?.find((condition) => condition.type === 'Available');
+        expect(available?.status, `${namespace}/${deployment.metadata?.name} Available`).toBe('True');
+      }
+    }
+  });
+
+  it('resolves the services by name through CoreDNS, from inside a pod', async () => {
+    const pods = await cluster.clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=api-gateway' });
+    const pod = pods.items.find((item) => item.status?.phase === 'Running');
+    expect(pod, 'a running api-gateway pod').toBeDefined();
+    const lookup = `Promise.all(process.argv.slice(1).map((name) => require('node:dns').promises.lookup(name))).then((all) => console.log(JSON.stringify(all.map((a) => a.address))))`;
+    const names = ['redis', 'worker.microservices-demo', 'dashboard.microservices-demo.svc.cluster.local', 'kubernetes.default.svc.cluster.local'];
+    const output = await execInPod(cluster.clients, { namespace: NAMESPACE, pod: pod!.metadata!.name!, container: 'api-gateway' }, ['node', '-e', lookup, ...names]);
+    const addresses = JSON.parse(output) as string[];
+    const services = await Promise.all(
+      [['redis', NAMESPACE], ['worker', NAMESPACE], ['dashboard', NAMESPACE], ['kubernetes', 'default']].map(async ([name, namespace]) =>
+        (await cluster.clients.core.readNamespacedService({ name: name!, namespace: namespace! })).spec?.clusterIP,
+      ),
+    );
+    expect(addresses).toEqual(services);
+  });
+
+  it('serves pod metrics through the metrics API (what the HPA reads)', async () => {
+    await vi.waitFor(
+      async () => {
+        const metrics = await cluster.clients.metrics.getPodMetrics(NAMESPACE);
+        const gateway = metrics.items.filter((item) => item.metadata.name.startsWith('api-gateway-'));
+        expect(gateway.length).toBeGreaterThan(0);
+        expect(gateway[0]!.containers[0]!.usage.memory).toMatch(/^\d+/);
+      },
+      { timeout: 90_000, interval: 2_000 },
+    );
+  });
+
+  it('answers on the dashboard through its NodePort', async () => {
+    const page = await fetch(`${dashboardUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<html/i);
+  });
+
+  it('shows Redis connected and the worker counters rising in /api/status, through the gateway Service', async () => {
+    const processed = async (): Promise<number> => {
+      const response = await fetch(`${gatewayUrl}/api/status`);
+      expect(response.status).toBe(200);
+      const status = StatusResponseSchema.parse(await response.json());
+      expect(status.redis.connected).toBe(true);
+      expect(status.worker, 'worker counters read from Redis').not.toBeNull();
+      return status.worker!.totals.success + status.worker!.totals.failed;
+    };
+    const first = await processed();
+    await vi.waitFor(async () => expect(await processed()).toBeGreaterThan(first), { timeout: 45_000, interval: 2_000 });
+  });
+});

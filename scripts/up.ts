@@ -1,0 +1,66 @@
+// npm run up: the whole monitoring system in a local cluster, until Ctrl-C.
+// Starts a Kubernetes node in a container (see harness/cluster), loads the images, applies manifests/overlays/local,
+// waits until every Deployment is available, prints the URLs, and removes everything on Ctrl-C (or SIGTERM).
+import { removeSuiteContainers } from '../harness/cleanup.js';
+import { TestCluster, type StartedTestCluster } from '../harness/cluster/test-cluster.js';
+import { NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS } from '../harness/system.js';
+import { dockerAvailable } from '../images/docker-cli.js';
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+const say = (message: string) => console.log(`[up ${elapsed().padStart(5)}] ${message}`);
+
+async function main(): Promise<void> {
+  const docker = await dockerAvailable();
+  if (!docker.ok) {
+    throw new Error(`Docker is not reachable (${docker.reason}). Start a Docker engine (or run as root on Debian: npm run prepare-host) and try again.`);
+  }
+  const orphans = await removeSuiteContainers('orphaned');
+  if (orphans.length > 0) say(`removed ${orphans.length} container(s) left by an earlier run`);
+
+  say('resolving images, starting the cluster, deploying manifests/overlays/local (first run builds images: see README)');
+  let cluster: StartedTestCluster | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      say('second signal: exiting now; run `npm run down` to remove what is left');
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal}: removing the cluster`);
+    await cluster?.stop();
+    say('done, nothing left behind');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  cluster = await new TestCluster()
+    .withImages([...SYSTEM_IMAGES])
+    .withNodePorts(...SYSTEM_NODE_PORTS)
+    .withOverlay('manifests/overlays/local', NAMESPACE)
+    .start();
+  if (stopping) return;
+
+  const dashboard = await cluster.serviceUrl('dashboard', NAMESPACE);
+  const gateway = await cluster.serviceUrl('api-gateway', NAMESPACE);
+  const kubeconfig = `${process.cwd()}/.cache/kubeconfig.yaml`;
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(`${process.cwd()}/.cache`, { recursive: true });
+  writeFileSync(kubeconfig, cluster.info.kubeConfig, { mode: 0o600 });
+  say('the monitoring system is up:');
+  console.log(`
+  dashboard     ${dashboard}/
+  api-gateway   ${gateway}/api/status   (also /api/info, /health/ready, /metrics)
+  kubectl       KUBECONFIG=${kubeconfig} kubectl -n ${NAMESPACE} get pods
+
+  Press Ctrl-C to stop and remove everything.
+`);
+  await new Promise(() => undefined);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[up] failed: ${(error as Error).message}`);
+  console.error('[up] run `npm run down` to remove anything that was started');
+  process.exit(1);
+});

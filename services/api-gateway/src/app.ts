@@ -1,0 +1,44 @@
+import type { Express } from 'express';
+import { Gauge } from 'prom-client';
+import type { ServiceIdentity } from '../../shared/src/config.js';
+import { healthRouter, redisReadinessCheck, type HealthState } from '../../shared/src/health.js';
+import { createServiceApp } from '../../shared/src/http-app.js';
+import type { Logger } from '../../shared/src/logger.js';
+import { createAppMetrics } from '../../shared/src/metrics.js';
+import { isRedisConnected, type Redis } from '../../shared/src/redis.js';
+import { infoRouter } from './routes/info.js';
+import { statusRouter } from './routes/status.js';
+import { testTogglesRouter } from './routes/test-toggles.js';
+
+export interface GatewayDeps {
+  identity: ServiceIdentity;
+  logger: Logger;
+  redis: Redis;
+  health: HealthState;
+  redisPingTimeoutMs: number;
+  enableTestToggles: boolean;
+}
+
+/** The api-gateway's Express app. Never listens: main.ts (or a test) starts it. */
+export function createApp(deps: GatewayDeps): Express {
+  const metrics = createAppMetrics('api_gateway');
+  new Gauge({
+    name: 'api_gateway_redis_connection_status',
+    help: '1 when the Redis client is connected and ready, else 0',
+    registers: [metrics.registry],
+    collect() {
+      this.set(isRedisConnected(deps.redis) ? 1 : 0);
+    },
+  });
+
+  return createServiceApp({
+    logger: deps.logger,
+    metrics,
+    mountRoutes(app) {
+      app.use(healthRouter(deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]));
+      app.use(statusRouter({ identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs }));
+      app.use(infoRouter(deps.identity));
+      if (deps.enableTestToggles) app.use(testTogglesRouter(deps.health, deps.logger));
+    },
+  });
+}

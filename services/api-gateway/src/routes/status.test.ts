@@ -1,0 +1,67 @@
+import type { StartedRedisContainer } from '@testcontainers/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '../../../../harness/redis.js';
+import { StatusResponseSchema } from '../../../../contracts/api-gateway.js';
+import { closeRedis, type Redis } from '../../../shared/src/redis.js';
+import { connectedClient } from '../../../shared/src/testing/helpers.js';
+import { createTestScheduler, uniqueTick } from '../../../worker/src/testing/fixtures.js';
+import { readStatus, summarizeWorkerTasks } from './status.js';
+
+const identity = { name: 'api-gateway', version: '9.9.9', pod: 'gw-test', environment: 'test', startedAt: new Date(Date.now() - 5000) };
+
+describe('GET /api/status reads what the worker writes', () => {
+  let container: StartedRedisContainer;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    container = await startRedis();
+    redis = await connectedClient(container.getConnectionUrl());
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await container?.stop();
+  });
+
+  it('reports zero counters and no last task before the worker ran', async () => {
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500 }));
+    expect(status.status).toBe('ok');
+    expect(status.worker?.totals).toEqual({ success: 0, failed: 0 });
+    expect(status.worker?.lastTask).toBeNull();
+    expect(status.redis).toMatchObject({ connected: true, error: null });
+    expect(status.gateway).toMatchObject({ version: '9.9.9', pod: 'gw-test' });
+    expect(status.gateway.uptimeSeconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows the counters and last task the real worker scheduler recorded', async () => {
+    const { scheduler } = createTestScheduler(redis);
+    await scheduler.runTick(uniqueTick());
+    await scheduler.runTick(uniqueTick());
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500 }));
+    expect(status.worker?.byType).toEqual({
+      data_processing: { success: 2, failed: 0 },
+      cleanup: { success: 2, failed: 0 },
+      health_check: { success: 2, failed: 0 },
+      metrics_collection: { success: 2, failed: 0 },
+    });
+    expect(status.worker?.totals).toEqual({ success: 8, failed: 0 });
+    expect(status.worker?.lastTask).toMatchObject({ status: 'success' });
+    expect(status.worker?.lastTask?.ageSeconds).toBeLessThan(5);
+  });
+
+  it('is degraded, with no worker section, when Redis cannot be reached', async () => {
+    const gone = await connectedClient(container.getConnectionUrl());
+    await closeRedis(gone, 1000);
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: gone, pingTimeoutMs: 500 }));
+    expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: false, latencyMs: null } });
+    expect(status.redis.error).toMatch(/not connected/);
+  });
+});
+
+describe('summarizing the worker hashes', () => {
+  it('ignores fields it does not know and values that are not counts', () => {
+    const summary = summarizeWorkerTasks({ 'cleanup:success': '3', 'cleanup:failed': 'x', 'bogus:success': '9' }, { type: 'nope' }, Date.now());
+    expect(summary.byType.cleanup).toEqual({ success: 3, failed: 0 });
+    expect(summary.totals).toEqual({ success: 3, failed: 0 });
+    expect(summary.lastTask).toBeNull();
+  });
+});

@@ -1,0 +1,78 @@
+import { Router } from 'express';
+import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../../../contracts/api-gateway.js';
+import { TASK_STATUSES, TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
+import type { ServiceIdentity } from '../../../shared/src/config.js';
+import { redisKeys, taskCountField } from '../../../shared/src/redis-keys.js';
+import { errorMessage, pingRedis, type Redis } from '../../../shared/src/redis.js';
+import { uptimeSeconds } from './info.js';
+
+const toCount = (value: string | undefined): number => {
+  const count = Number(value ?? 0);
+  return Number.isSafeInteger(count) && count >= 0 ? count : 0;
+};
+
+/** Turns the worker's hashes (see redis-keys.ts) into the contract's shape. */
+export function summarizeWorkerTasks(counts: Record<string, string>, last: Record<string, string>, now: number): WorkerTasks {
+  const byType = Object.fromEntries(
+    TASK_TYPES.map((type) => [
+      type,
+      Object.fromEntries(TASK_STATUSES.map((status) => [status, toCount(counts[taskCountField(type, status)])])) as TaskCounts,
+    ]),
+  ) as WorkerTasks['byType'];
+  const totals: TaskCounts = { success: 0, failed: 0 };
+  for (const type of TASK_TYPES) {
+    totals.success += byType[type].success;
+    totals.failed += byType[type].failed;
+  }
+  return { byType, totals, lastTask: parseLastTask(last, now) };
+}
+
+function parseLastTask(last: Record<string, string>, now: number): LastTask | null {
+  const { type, status } = last;
+  const finishedAtMs = Number(last.finishedAt);
+  if (!isTaskType(type) || !isTaskStatus(status) || !Number.isFinite(finishedAtMs) || finishedAtMs <= 0) return null;
+  return {
+    type,
+    status,
+    finishedAt: new Date(finishedAtMs).toISOString(),
+    ageSeconds: Math.max(0, Math.round((now - finishedAtMs) / 100) / 10),
+  };
+}
+
+export interface StatusDeps {
+  identity: ServiceIdentity;
+  redis: Redis;
+  pingTimeoutMs: number;
+}
+
+/** Real Redis work per request: a PING for latency, then both of the worker's hashes read in one round trip. */
+export async function readStatus({ identity, redis, pingTimeoutMs }: StatusDeps): Promise<StatusResponse> {
+  const ping = await pingRedis(redis, pingTimeoutMs);
+  let worker: WorkerTasks | null = null;
+  let readError: string | null = null;
+  if (ping.ok) {
+    try {
+      const [counts, last] = await Promise.all([redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]);
+      worker = summarizeWorkerTasks(counts, last, Date.now());
+    } catch (error) {
+      readError = `reading task counters failed: ${errorMessage(error)}`;
+    }
+  }
+  return {
+    status: worker ? 'ok' : 'degraded',
+    checkedAt: new Date().toISOString(),
+    gateway: { service: 'api-gateway', version: identity.version, pod: identity.pod, uptimeSeconds: uptimeSeconds(identity.startedAt), status: 'up' },
+    redis: ping.ok
+      ? { connected: true, latencyMs: ping.latencyMs, error: readError }
+      : { connected: false, latencyMs: null, error: ping.error },
+    worker,
+  };
+}
+
+export function statusRouter(deps: StatusDeps): Router {
+  const router = Router();
+  router.get('/api/status', async (_req, res) => {
+    res.json(await readStatus(deps));
+  });
+  return router;
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorBodySchema } from '../../../contracts/common.js';
+import { createServiceApp } from './http-app.js';
+import { createAppMetrics } from './metrics.js';
+import { start, type RunningServer } from './server.js';
+import { silentLogger } from './testing/helpers.js';
+
+describe('error answers', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    const app = createServiceApp({
+      logger: silentLogger(),
+      metrics: createAppMetrics('errors_demo'),
+      mountRoutes(app) {
+        app.post('/echo', (req, res) => void res.json({ received: req.body as unknown }));
+        app.get('/boom', () => {
+          throw new Error('database password is hunter2');
+        });
+        app.get('/async-boom', async () => {
+          await Promise.resolve();
+          throw new TypeError('cannot read properties of undefined');
+        });
+      },
+    });
+    server = await start(app, 0, '127.0.0.1');
+  });
+  afterAll(() => server?.close());
+
+  const post = (path: string, body: string, contentType = 'application/json') =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  it('answers a malformed JSON body with 400 naming the problem, on any route', async () => {
+    for (const path of ['/echo', '/no-such-route']) {
+      const response = await post(path, '{"name": "x",');
+      expect(response.status).toBe(400);
+      const body = ErrorBodySchema.parse(await response.json());
+      expect(body.error).toBe('malformed_json');
+      expect(body.message).toMatch(/^Malformed JSON body: .*JSON/);
+    }
+  });
+
+  it('accepts a well-formed body', async () => {
+    const response = await post('/echo', '{"name":"x"}');
+    expect(await response.json()).toEqual({ received: { name: 'x' } });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const response = await post('/echo', JSON.stringify({ blob: 'x'.repeat(100_000) }));
+    expect(response.status).toBe(413);
+    expect(ErrorBodySchema.parse(await response.json()).error).toBe('payload_too_large');
+  });
+
+  it('answers an unknown route with a JSON 404', async () => {
+    const response = await fetch(`${server.url}/nope?x=1`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(ErrorBodySchema.parse(await response.json())).toEqual({ error: 'not_found', message: 'No route for GET /nope' });
+  });
+
+  it('never sends a stack trace or an internal message to the client', async () => {
+    for (const path of ['/boom', '/async-boom']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ error: 'internal_error', message: 'Internal server error' });
+      expect(text).not.toMatch(/hunter2|at .*\.ts|TypeError/);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import express, { type Express } from 'express';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { requestLogger, type Logger } from './logger.js';
+import type { AppMetrics } from './metrics.js';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  metrics: AppMetrics;
+  /** Adds the service's own routes. */
+  mountRoutes(app: Express): void;
+}
+
+/**
+ * The Express app every service shares: request metrics and logs around everything, JSON bodies parsed (a
+ * malformed one answers 400), the service's routes, GET /metrics, then the JSON 404 and error handlers.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(options.metrics.httpMiddleware);
+  app.use(requestLogger(options.logger));
+  app.use(express.json({ limit: '64kb' }));
+  options.mountRoutes(app);
+  app.get('/metrics', options.metrics.handler);
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,81 @@
+import type { StartedRedisContainer } from '@testcontainers/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '../../../harness/redis.js';
+import { closeRedis, isRedisConnected, pingRedis, reconnectDelayMs, waitUntilReady } from './redis.js';
+import { connectedClient, eventually, redisUrlOnPort } from './testing/helpers.js';
+import { startTcpProxy } from './testing/tcp-proxy.js';
+
+describe('the Redis client factory', () => {
+  let open: StartedRedisContainer;
+  let secured: StartedRedisContainer;
+
+  beforeAll(async () => {
+    [open, secured] = await Promise.all([startRedis(), startRedis({ password: 'from-a-secret' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([open?.stop(), secured?.stop()]);
+  });
+
+  it('authenticates with REDIS_PASSWORD when the URL carries none', async () => {
+    const url = `redis://${secured.getHost()}:${secured.getPort()}`;
+    const client = await connectedClient(url, { password: 'from-a-secret' });
+    expect(await client.ping()).toBe('PONG');
+    await closeRedis(client, 1000);
+    expect(client.status).toBe('end');
+  });
+
+  it('fails a command at once while disconnected instead of queueing it', async () => {
+    const proxy = await startTcpProxy(open.getHost(), open.getPort());
+    const client = await connectedClient(redisUrlOnPort(proxy.port));
+    try {
+      await proxy.cut();
+      await eventually(async () => isRedisConnected(client), (connected) => !connected);
+      const startedAt = performance.now();
+      await expect(client.get('anything')).rejects.toThrow();
+      expect(performance.now() - startedAt).toBeLessThan(100);
+      expect(await pingRedis(client, 500)).toEqual({ ok: false, latencyMs: null, error: expect.stringMatching(/^not connected/) });
+
+      await proxy.restore();
+      expect(await waitUntilReady(client, 5000)).toBe(true);
+      expect(await pingRedis(client, 500)).toMatchObject({ ok: true });
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('fails a command at once while a reconnection hangs, instead of queueing it until the connect timeout', async () => {
+    const proxy = await startTcpProxy(open.getHost(), open.getPort());
+    const client = await connectedClient(redisUrlOnPort(proxy.port));
+    try {
+      proxy.stall();
+      proxy.dropConnections(); // the client reconnects; the TCP connection opens but Redis never answers
+      await eventually(async () => client.status, (status) => status === 'connect');
+      const startedAt = performance.now();
+      await expect(client.get('anything')).rejects.toThrow();
+      expect(performance.now() - startedAt).toBeLessThan(100);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('times a PING out on its own deadline when Redis hangs', async () => {
+    const proxy = await startTcpProxy(open.getHost(), open.getPort());
+    const client = await connectedClient(redisUrlOnPort(proxy.port), { commandTimeoutMs: 5000 });
+    try {
+      proxy.stall();
+      const startedAt = performance.now();
+      const result = await pingRedis(client, 200);
+      expect(result).toEqual({ ok: false, latencyMs: null, error: 'ping timed out after 200 ms' });
+      expect(performance.now() - startedAt).toBeLessThan(400);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('backs off between reconnection attempts up to 2 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map(reconnectDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+  });
+});
