@@ -1,10 +1,12 @@
 // npm run images -- <command> [image...]
 //   resolve [image...]   make each image available (present, pulled or built; see images/resolve.ts); default: all
 //   list                 the catalog: upstream reference and local tag of each image
-//   clean                delete the cache folder (built image tarballs, compiled binaries, logs)
+//   clean                delete the cache folder (built image tarballs, compiled binaries, logs) and the locally
+//                        built images (kube-microservices-suite/*)
 import { rmSync } from 'node:fs';
 import { cacheRoot } from './cache.js';
 import { catalog } from './catalog.js';
+import { run } from './docker-cli.js';
 import { imageSource, resolveImages } from './resolve.js';
 
 async function main(): Promise<void> {
@@ -23,10 +25,15 @@ async function main(): Promise<void> {
       }
       console.log(`cache: ${cacheRoot()}`);
       return;
-    case 'clean':
+    case 'clean': {
       rmSync(cacheRoot(), { recursive: true, force: true });
       console.log(`removed ${cacheRoot()}`);
+      const listed = await run('docker', ['image', 'ls', '--filter', 'reference=kube-microservices-suite/*', '--format', '{{.Repository}}:{{.Tag}}']);
+      const refs = listed.stdout.split('\n').filter(Boolean);
+      if (refs.length > 0) await run('docker', ['image', 'rm', ...refs]);
+      console.log(`removed ${refs.length} local image tag(s)`);
       return;
+    }
     default:
       throw new Error(`unknown command '${command}': use resolve, list or clean`);
   }

@@ -83,22 +83,22 @@ async function resolveLocal(spec: ImageSpec, started: number, needed: Record<str
     }
     log(`${spec.name}: building ${tag} from images/${spec.recipe} (no usable image found)`);
     await buildLocally(spec, tag, needed);
-    if (spec.cacheTarball) await saveImages([tag], imageTarball(tag));
-    await pruneSuperseded(spec, tag);
+    if (spec.cacheTarball) {
+      await saveImages([tag], imageTarball(tag));
+      pruneSupersededTarballs(tag);
+    }
     const result = done('local-built');
     recordBuild(spec.name, tag, result.seconds);
     return result;
   });
 }
 
-/** Removes older builds of the same image (other recipe keys): their tarballs, and their tags where unused. */
-async function pruneSuperseded(spec: ImageSpec, current: string): Promise<void> {
-  const repository = current.slice(0, current.lastIndexOf(':'));
-  const listed = await run('docker', ['image', 'ls', repository, '--format', '{{.Repository}}:{{.Tag}}']);
-  for (const old of listed.stdout.split('\n').filter((ref) => ref && ref !== current)) {
-    await run('docker', ['image', 'rm', old]); // fails harmlessly while a container still uses it
-  }
-  const prefix = imageTarball(`${repository}:`);
+/**
+ * Removes the cached tarballs of older builds of the same image (other recipe keys). Docker tags are left alone: a
+ * concurrent run may still be using one; `npm run images -- clean` removes them all.
+ */
+function pruneSupersededTarballs(current: string): void {
+  const prefix = imageTarball(`${current.slice(0, current.lastIndexOf(':'))}:`);
   const dir = dirname(prefix);
   for (const file of readdirSync(dir)) {
     const path = join(dir, file);

@@ -78,7 +78,21 @@ start_dockerd() {
 daemon_ready() { docker info >/dev/null 2>&1; }
 wrapper_in_place() { ! needs_runc_wrapper || [ "$(docker info --format '{{.DefaultRuntime}}' 2>/dev/null)" = nosysres ]; }
 
+# The browser test drives the system's Chromium (playwright-core never downloads one).
+ensure_chromium() {
+  [ -n "${KMS_CHROMIUM:-}" ] && return 0
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 && return 0
+  if can_fix; then
+    log "installing Debian's chromium for the browser test"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "no Chromium found: the browser test will fail; install Chromium or set KMS_CHROMIUM to a Chromium/Chrome executable"
+  fi
+}
+
 if command -v docker >/dev/null 2>&1 && daemon_ready && wrapper_in_place; then
+  [ "${KMS_PREPARE:-all}" = docker ] || ensure_chromium
   exit 0
 fi
 
@@ -94,4 +108,5 @@ if configure_daemon && pid=$(pgrep -x dockerd); then
   kill "$pid"; for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
 fi
 daemon_ready || start_dockerd
+[ "${KMS_PREPARE:-all}" = docker ] || ensure_chromium
 log "docker ready: $(docker info --format '{{.ServerVersion}}, runtime {{.DefaultRuntime}}, cgroup v{{.CgroupVersion}}')"

@@ -1,0 +1,119 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../images/catalog.js';
+import { launchChromium } from '../harness/browser.js';
+import { scaleDeployment } from '../harness/kube/scale.js';
+import { describeNamespaceOnFailure } from '../harness/on-failure.js';
+import { NAMESPACE } from '../harness/system.js';
+import { useCluster } from '../harness/use-cluster.js';
+
+const REFRESH_SECONDS = 5;
+const artifacts = join(repoRoot, 'artifacts', 'dashboard-browser');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+type CardStatus = Record<string, string>;
+
+/** The status each service card shows, by its heading: { 'API gateway': 'up', Worker: 'up', Redis: 'up' }. */
+async function cardStatuses(page: Page): Promise<CardStatus> {
+  return page.$$eval('#services li.card', (cards) =>
+    Object.fromEntries(cards.map((card) => [card.querySelector('h3')?.textContent ?? '?', card.getAttribute('data-status') ?? '?'])),
+  );
+}
+
+async function totalSucceeded(page: Page): Promise<number> {
+  return Number((await page.textContent('#total-success'))?.replace(/\D/g, '') || 'NaN');
+}
+
+async function waitForCards(page: Page, accept: (statuses: CardStatus) => boolean, timeoutMs: number): Promise<CardStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: CardStatus = {};
+  while (Date.now() < deadline) {
+    last = await cardStatuses(page);
+    if (accept(last)) return last;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the page did not show the expected statuses within ${timeoutMs / 1000} s; last shown: ${JSON.stringify(last)}`);
+}
+
+const allUp = (statuses: CardStatus) => Object.keys(statuses).length === 3 && Object.values(statuses).every((s) => s === 'up');
+const redisAndDependentsFlagged = (statuses: CardStatus) =>
+  ['down', 'degraded'].includes(statuses.Redis ?? '') && statuses['API gateway'] !== 'up' && statuses.Worker !== 'up';
+
+// The dashboard served from the cluster, in a real browser (Debian's Chromium driven by playwright-core): it shows
+// the system's health live, turns red/amber when Redis goes away, and green again when it is back.
+describe('dashboard: a person sees the system health live', () => {
+  const cluster = useCluster();
+  let browser: Browser;
+  let page: Page;
+  let dashboardUrl: string;
+
+  describeNamespaceOnFailure(cluster, NAMESPACE);
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${dashboardUrl}/`);
+  });
+
+  afterAll(async () => {
+    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 1).catch(() => undefined);
+    await cluster.waitForDeployments(NAMESPACE);
+    await browser?.close();
+  });
+
+  it('shows every service up, with response times, and worker counters that rise between refreshes', async () => {
+    await waitForCards(page, allUp, 30_000);
+    const responseTimes = await page.$$eval('#services li.card dd', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    expect(responseTimes.filter((text) => /\d+(\.\d)? ms$/.test(text)).length, 'response times shown').toBeGreaterThanOrEqual(2);
+    const first = await totalSucceeded(page);
+    expect(first, 'worker counters shown').not.toBeNaN();
+    await expect.poll(() => totalSucceeded(page), { timeout: 30_000, interval: 500 }).toBeGreaterThan(first);
+    await page.screenshot({ path: join(artifacts, '1-all-green.png'), fullPage: true });
+  });
+
+  it('passes an automated accessibility audit (axe: labels, contrast, structure) and does not rely on colour alone', async () => {
+    await page.evaluate(axeSource); // through the debugging protocol: the page's CSP (rightly) forbids inline scripts
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Array<{ id: string; impact: string; help: string }> }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+      return result.violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.help}`);
+    });
+    expect(violations).toEqual([]);
+    const badgeWords = await page.$$eval('#services .badge-text', (nodes) => nodes.map((node) => node.textContent));
+    expect(badgeWords, 'each status is also written in words').toEqual(['Up', 'Up', 'Up']);
+  });
+
+  it('works on a narrow screen: nothing overflows sideways', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 360, height: 780 }, isMobile: true });
+    try {
+      await narrow.goto(`${dashboardUrl}/`);
+      await waitForCards(narrow, allUp, 15_000);
+      const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
+      await narrow.screenshot({ path: join(artifacts, '2-narrow-screen.png'), fullPage: true });
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('shows Redis and the services that depend on it in red or amber within two refreshes of Redis stopping', async () => {
+    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 0);
+    const stopped = Date.now(); // Redis exits on the SIGTERM that follows at once (no preStop)
+    // Two refreshes, plus the dashboard's upstream timeout and the gateway's Redis ping timeout.
+    const statuses = await waitForCards(page, redisAndDependentsFlagged, 2 * REFRESH_SECONDS * 1000 + 5_000);
+    console.log(`[dashboard] flagged ${((Date.now() - stopped) / 1000).toFixed(1)} s after Redis was stopped: ${JSON.stringify(statuses)}`);
+    await page.screenshot({ path: join(artifacts, '3-redis-stopped.png'), fullPage: true });
+  });
+
+  it('turns green again once Redis is back', async () => {
+    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 1);
+    await cluster.waitForDeployments(NAMESPACE, 120_000);
+    await waitForCards(page, allUp, 30_000);
+    await page.screenshot({ path: join(artifacts, '4-green-again.png'), fullPage: true });
+  });
+});
