@@ -4,7 +4,7 @@
 import { removeSuiteContainers } from '../harness/cleanup.js';
 import { TestCluster, type StartedTestCluster } from '../harness/cluster/test-cluster.js';
 import { NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS } from '../harness/system.js';
-import { dockerAvailable } from '../images/docker-cli.js';
+import { dockerAvailable, run } from '../images/docker-cli.js';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
@@ -56,7 +56,17 @@ async function main(): Promise<void> {
 
   Press Ctrl-C to stop and remove everything.
 `);
-  await new Promise(() => undefined);
+  // Stay up until a signal; meanwhile notice a node that died under us instead of pretending all is well.
+  const node = cluster.info.nodeContainers[0];
+  setInterval(() => {
+    if (stopping || !node) return;
+    void run('docker', ['inspect', '--format', '{{.State.Running}}', node.containerId]).then((result) => {
+      if (!stopping && result.stdout.trim() !== 'true') {
+        console.error(`[up] the node container ${node.containerId.slice(0, 12)} is no longer running; see: docker logs ${node.containerId.slice(0, 12)}`);
+        process.exit(1);
+      }
+    });
+  }, 5_000);
 }
 
 main().catch((error: unknown) => {
