@@ -11,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['services/**/*.test.ts', 'manifests/**/*.test.ts', 'images/**/*.test.ts', 'harness/**/*.test.ts'],
           globalSetup: ['harness/global-setup/images.ts'],
           testTimeout: 30_000,
@@ -20,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'contracts',
+          sequence: { groupOrder: 1 },
           include: ['contracts/**/*.test.ts'],
           globalSetup: ['harness/global-setup/images.ts'],
           testTimeout: 30_000,
@@ -29,6 +31,8 @@ export default defineConfig({
       {
         test: {
           name: 'scenarios',
+          // Last, alone: timing-sensitive scenarios (rollouts, HPA) never share the 2 cores with unit tests.
+          sequence: { groupOrder: 2 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],
           fileParallelism: false,

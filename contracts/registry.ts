@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { apiGatewayContract } from './api-gateway.js';
 import { ErrorBodySchema, GLOBAL_BEHAVIOUR, type ServiceContract } from './common.js';
 import { dashboardContract } from './dashboard.js';
+import { mayaSawaContract } from './maya-sawa.js';
 import { workerContract } from './worker.js';
 
-export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract];
+export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract, mayaSawaContract];
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { run } from '../images/docker-cli.js';
-import { OWNER_LABEL, SUITE_LABEL } from './cluster/node-container.js';
+import { OWNER_LABEL, SUITE_LABEL, ownerId } from './cluster/node-container.js';
 
 function processAlive(pid: number): boolean {
   try {
@@ -24,8 +23,10 @@ export async function removeSuiteContainers(scope: 'all' | 'orphaned'): Promise<
     .map((line) => line.split(' ') as [string, string | undefined])
     .filter(([, owner]) => {
       if (scope === 'all') return true;
-      const [host, pid] = (owner ?? '').split(':');
-      return host === hostname() && !processAlive(Number(pid));
+      const parts = (owner ?? '').split(':');
+      if (parts.length !== 3) return false; // an owner this version cannot judge: leave it to `npm run down`
+      const pid = Number(parts[2]);
+      return owner === ownerId(pid) && !processAlive(pid);
     })
     .map(([id]) => id);
   if (doomed.length > 0) {

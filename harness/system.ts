@@ -5,4 +5,6 @@ export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as 
 
 /** Fixed NodePorts of the test overlay, mapped out of the node container. */
 export const NODE_PORTS = { dashboard: 30000, apiGateway: 30080, worker: 30081 } as const;
-export const SYSTEM_NODE_PORTS = Object.values(NODE_PORTS);
+/** maya-sawa's web Service (scenarios/init-order.test.ts): the single-pod form and the split form. */
+export const MAYA_SAWA_NODE_PORTS = { singlePod: 30800, split: 30801 } as const;
+export const SYSTEM_NODE_PORTS = [...Object.values(NODE_PORTS), ...Object.values(MAYA_SAWA_NODE_PORTS)];

@@ -57,15 +57,27 @@ function service(name: string): ImageSpec {
   });
 }
 
+/** maya-sawa: one image, four entry points (migrate, collectstatic, web, worker); the command picks the role. */
+function mayaSawa(): ImageSpec {
+  return fromRecipe('maya-sawa', 'service', {
+    inputs: ['services/maya-sawa', 'services/shared', 'contracts', 'package-lock.json'],
+    needs: { BASE_IMAGE: 'node-runtime' },
+    buildEnv: { SERVICE: 'maya-sawa', ENTRY_POINTS: 'migrate collectstatic web worker', DEFAULT_ENTRY: 'web' },
+    cacheTarball: false,
+  });
+}
+
 export const SERVICES = ['api-gateway', 'worker', 'dashboard'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const catalog: Record<string, ImageSpec> = Object.fromEntries(
   [
     fromRecipe('redis'),
+    fromRecipe('postgres'),
     fromRecipe('node-runtime'),
     fromRecipe('node'),
     ...SERVICES.map(service),
+    mayaSawa(),
   ].map((spec) => [spec.name, spec]),
 );
 

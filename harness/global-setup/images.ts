@@ -2,15 +2,17 @@ import type { TestProject } from 'vitest/node';
 import { configureTestcontainers } from '../testcontainers-env.js';
 import { resolveImages } from '../../images/resolve.js';
 
-/** Unit and contract tests need a real Redis: make its image available once, before any test file starts. */
+/** Unit and contract tests need a real Redis and PostgreSQL: make their images available once, before any test file starts. */
 export default async function setup(project: TestProject): Promise<void> {
   configureTestcontainers();
-  const images = await resolveImages(['redis']);
+  const images = await resolveImages(['redis', 'postgres']);
   project.provide('redisImage', images.redis!);
+  project.provide('postgresImage', images.postgres!);
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisImage: string;
+    postgresImage: string;
   }
 }

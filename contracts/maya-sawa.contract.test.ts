@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import type { StartedRedisContainer } from '@testcontainers/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres } from '../harness/postgres.js';
+import { startRedis } from '../harness/redis.js';
+import { createPool } from '../services/maya-sawa/src/db.js';
+import { migrate } from '../services/maya-sawa/src/migrator.js';
+import { collectStatic } from '../services/maya-sawa/src/static-assets.js';
+import { startQueueWorker, startWeb, type RunningWeb } from '../services/maya-sawa/src/testing.js';
+import { eventually } from '../services/shared/src/testing/helpers.js';
+import { NotReadySchema } from './common.js';
+import { JobListSchema, JobSchema, mayaSawaContract, WebInfoSchema } from './maya-sawa.js';
+import { ContractChecker, metricNames } from './testing/contract-checker.js';
+
+describe('maya-sawa web contract, against the running service, a real PostgreSQL and a real Redis', () => {
+  let postgres: StartedPostgreSqlContainer;
+  let redis: StartedRedisContainer;
+  let staticDir: string;
+  let web: RunningWeb;
+  const api = new ContractChecker(mayaSawaContract, () => web.url);
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    staticDir = await mkdtemp(join(tmpdir(), 'maya-static-'));
+    // Started before migrate and collectstatic have run: what a web container would see without its init containers.
+    web = await startWeb({ databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl(), staticDir });
+  });
+  afterAll(async () => {
+    await web?.close();
+    await Promise.all([postgres?.stop(), redis?.stop().catch(() => undefined)]);
+    if (staticDir) await rm(staticDir, { recursive: true, force: true });
+  });
+
+  it('GET /healthz refuses readiness while the schema is behind and the static assets are missing; liveness stays 200', async () => {
+    const ready = await api.request('GET', '/healthz');
+    expect(ready.status).toBe(503);
+    const reasons = NotReadySchema.parse(ready.body).reasons;
+    expect(reasons).toEqual([
+      expect.stringMatching(/^schema: schema version 0 is behind the required 2$/),
+      expect.stringMatching(/^static: static assets missing in /),
+    ]);
+    expect((await api.request('GET', '/healthz/live')).body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /healthz answers 200 once migrate and collectstatic have run', async () => {
+    const pool = createPool({ url: postgres.getConnectionUri() });
+    await migrate(pool).finally(() => pool.end());
+    expect(NotReadySchema.parse((await api.request('GET', '/healthz')).body).reasons).toEqual([expect.stringMatching(/^static: /)]);
+    await collectStatic(staticDir, '0.1.0');
+    const ready = await api.request('GET', '/healthz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', checks: [{ name: 'postgres' }, { name: 'schema' }, { name: 'static' }, { name: 'redis' }] });
+  });
+
+  it('POST /api/jobs queues a job that the worker processes; GET /api/jobs/{id} shows its result and worker', async () => {
+    const worker = await startQueueWorker({ databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl(), pod: 'worker-pod-a' });
+    try {
+      const submitted = await api.request('POST', '/api/jobs', { body: JSON.stringify({ text: 'the cat and the hat' }), contentType: 'application/json' });
+      expect(submitted.status).toBe(202);
+      const job = JobSchema.parse(submitted.body);
+      expect(job).toMatchObject({ status: 'queued', textLength: 19, result: null, workerPod: null });
+      const done = await eventually(
+        async () => JobSchema.parse((await api.request('GET', `/api/jobs/${job.id}`)).body),
+        (current) => current.status === 'done',
+      );
+      expect(done.result).toMatchObject({ words: 5, uniqueWords: 4, topWords: [{ word: 'the', count: 2 }, { word: 'and', count: 1 }, { word: 'cat', count: 1 }, { word: 'hat', count: 1 }] });
+      expect(done.workerPod).toBe('worker-pod-a');
+      expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.submittedAt));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('POST /api/jobs answers invalid input with a 400 naming the problem', async () => {
+    for (const body of ['{}', '{"text": ""}', '{"text": 42}', '{"text": "ok", "extra": 1}', '[]']) {
+      const answer = await api.request('POST', '/api/jobs', { body, contentType: 'application/json' });
+      expect(answer.status, body).toBe(400);
+      expect(answer.body, body).toMatchObject({ error: 'invalid_request', message: expect.any(String) });
+    }
+    const malformed = await api.request('POST', '/api/jobs', { body: '{"text": "x', contentType: 'application/json' });
+    expect(malformed.body).toMatchObject({ error: 'malformed_json' });
+    // A malformed body is refused on any route, before routing (GLOBAL_BEHAVIOUR).
+    expect((await api.request('POST', '/api/info', { body: '{', contentType: 'application/json' })).status).toBe(400);
+  });
+
+  it('GET /api/jobs lists recent jobs, newest first, and validates limit', async () => {
+    await api.request('POST', '/api/jobs', { body: JSON.stringify({ text: 'second job' }), contentType: 'application/json' });
+    const list = JobListSchema.parse((await api.request('GET', '/api/jobs?limit=10')).body);
+    expect(list.jobs.map((job) => job.textLength)).toEqual([10, 19]);
+    expect(JobListSchema.parse((await api.request('GET', '/api/jobs?limit=1')).body).jobs).toHaveLength(1);
+    for (const limit of ['0', '101', 'abc']) expect((await api.request('GET', `/api/jobs?limit=${limit}`)).status, limit).toBe(400);
+  });
+
+  it('GET /api/jobs/{id} answers 404 for unknown jobs and non-ids', async () => {
+    expect((await api.request('GET', '/api/jobs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await api.request('GET', '/api/jobs/not-a-uuid')).status).toBe(404);
+  });
+
+  it('GET /api/info reports what web found at startup (nothing: it started before the init steps)', async () => {
+    const info = WebInfoSchema.parse((await api.request('GET', '/api/info')).body);
+    expect(info).toMatchObject({ service: 'maya-sawa-web', schema: { version: 0, required: 2, migrations: [] }, staticAssets: null });
+  });
+
+  it('GET /api/info of a web started after the init steps shows the migrations and the static build', async () => {
+    const later = await startWeb({ databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl(), staticDir });
+    try {
+      const info = WebInfoSchema.parse((await api.at(() => later.url).request('GET', '/api/info')).body);
+      expect(info.schema.migrations.map((m) => m.name)).toEqual(['0001_create_jobs', '0002_jobs_worker_pod']);
+      expect(info.staticAssets?.files).toBe(3);
+      expect(Date.parse(info.staticAssets!.manifestMtime)).toBeLessThanOrEqual(Date.parse(info.startedAt));
+      expect(Date.parse(info.schema.migrations[1]!.appliedAt)).toBeLessThanOrEqual(Date.parse(info.startedAt));
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('GET /static/{file} serves the built assets, 404 for others', async () => {
+    const page = await api.request('GET', '/static/index.html');
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<script type="module" src="\/static\/app\.[0-9a-f]{10}\.js">/);
+    const script = /src="(\/static\/app\.[0-9a-f]{10}\.js)"/.exec(page.text)![1]!;
+    const served = await fetch(`${web.url}${script}`);
+    expect(served.status).toBe(200);
+    expect(await served.text()).toContain("fetch('/api/jobs?limit=20')");
+    expect((await api.request('GET', '/static/nope.css')).status).toBe(404);
+    expect((await api.request('GET', '/nope')).status).toBe(404);
+  });
+
+  it('GET /metrics serves Prometheus text with the required metrics', async () => {
+    const { text } = await api.request('GET', '/metrics');
+    const names = metricNames(text);
+    for (const name of mayaSawaContract.requiredMetrics) expect(names, name).toContain(name);
+    expect(text).toMatch(/^maya_sawa_jobs_submitted_total 2$/m);
+  });
+
+  it('when Redis stops: POST /api/jobs answers 503, the job is recorded as failed, readiness names Redis', async () => {
+    await redis.stop();
+    const answer = await api.request('POST', '/api/jobs', { body: JSON.stringify({ text: 'no queue' }), contentType: 'application/json' });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: 'queue_unavailable' });
+    const newest = JobListSchema.parse((await api.request('GET', '/api/jobs?limit=1')).body).jobs[0]!;
+    expect(newest).toMatchObject({ status: 'failed', textLength: 8, error: 'could not be queued' });
+    expect(NotReadySchema.parse((await api.request('GET', '/healthz')).body).reasons).toEqual([expect.stringMatching(/^redis: /)]);
+  });
+
+  it('every documented response was exercised', () => {
+    api.expectEverythingCovered();
+  });
+});

@@ -1,0 +1,46 @@
+import type { V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
+import type { KubeClients } from './clients.js';
+import { watchUntil } from './watch-until.js';
+import { endpointSliceSelector, readyEndpointPods } from './workload-state.js';
+
+/** Waits (watch, deadline) until a Service's ready endpoints satisfy a condition; resolves with the ready pod names. */
+export async function waitForEndpoints(
+  clients: KubeClients,
+  target: { namespace: string; service: string },
+  what: string,
+  satisfied: (readyPods: string[]) => boolean,
+  timeoutMs: number,
+): Promise<string[]> {
+  const { namespace, service } = target;
+  const selector = endpointSliceSelector(service);
+  const slices = await watchUntil<V1EndpointSlice>(clients.kc, {
+    what: `the ${service} Service's endpoints: ${what}`,
+    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    labelSelector: selector,
+    list: () => clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: selector }),
+    satisfied: (current) => satisfied(readyEndpointPods(current)),
+    timeoutMs,
+  });
+  return readyEndpointPods(slices);
+}
+
+/** Waits (watch, deadline) until the pods matching a label selector satisfy a condition. */
+export async function waitForPods(
+  clients: KubeClients,
+  target: { namespace: string; labelSelector: string },
+  what: string,
+  satisfied: (pods: V1Pod[]) => boolean,
+  timeoutMs: number,
+  explain?: () => Promise<string>,
+): Promise<V1Pod[]> {
+  const { namespace, labelSelector } = target;
+  return watchUntil<V1Pod>(clients.kc, {
+    what: `pods ${labelSelector}: ${what}`,
+    path: `/api/v1/namespaces/${namespace}/pods`,
+    labelSelector,
+    list: () => clients.core.listNamespacedPod({ namespace, labelSelector }),
+    satisfied,
+    timeoutMs,
+    explain,
+  });
+}

@@ -1,0 +1,32 @@
+import type { V1Deployment, V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
+
+/** The addresses of an EndpointSlice set that are ready to receive traffic, with the pods they belong to. */
+export function readyEndpointPods(slices: V1EndpointSlice[]): string[] {
+  return slices.flatMap((slice) =>
+    (slice.endpoints ?? []).filter((endpoint) => endpoint.conditions?.ready !== false).map((endpoint) => endpoint.targetRef?.name ?? endpoint.addresses[0] ?? '?'),
+  );
+}
+
+/** The label selector of a Service's EndpointSlices. */
+export const endpointSliceSelector = (service: string): string => `kubernetes.io/service-name=${service}`;
+
+/** Sum of container restarts of a set of pods. */
+export function restartCount(pods: V1Pod[]): number {
+  return pods.reduce((sum, pod) => sum + (pod.status?.containerStatuses ?? []).reduce((inner, status) => inner + status.restartCount, 0), 0);
+}
+
+/** Whether a pod's Ready condition is True. */
+export function podReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
+}
+
+/** The figures of a Deployment a rollout is judged by. */
+export function deploymentCounts(deployment: V1Deployment): { desired: number; ready: number; updated: number; available: number; replicas: number } {
+  return {
+    desired: deployment.spec?.replicas ?? 1,
+    ready: deployment.status?.readyReplicas ?? 0,
+    updated: deployment.status?.updatedReplicas ?? 0,
+    available: deployment.status?.availableReplicas ?? 0,
+    replicas: deployment.status?.replicas ?? 0,
+  };
+}

@@ -1,0 +1,19 @@
+import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import { inject } from 'vitest';
+import { configureTestcontainers } from './testcontainers-env.js';
+
+export interface PostgresOptions {
+  database?: string;
+  username?: string;
+  password?: string;
+}
+
+/** A real PostgreSQL in a container for a test file, from the image the global setup resolved. Stop it in afterAll. */
+export async function startPostgres(options: PostgresOptions = {}): Promise<StartedPostgreSqlContainer> {
+  configureTestcontainers();
+  const container = new PostgreSqlContainer(inject('postgresImage'));
+  if (options.database) container.withDatabase(options.database);
+  if (options.username) container.withUsername(options.username);
+  if (options.password) container.withPassword(options.password);
+  return container.start();
+}
