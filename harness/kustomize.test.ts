@@ -62,6 +62,8 @@ afterAll(async () => {
 
 describe('renderKustomization', () => {
   it('renders with kubectl kustomize when only kubectl is on the path', async (ctx) => {
+    // This case exercises the kubectl fallback itself, so it needs a real kubectl (present on our machines and in CI);
+    // without one, the render paths that do exist are covered by the kustomize cases and the 'neither' error case.
     if (!kubectlAvailable) ctx.skip();
     const objects = await renderKustomization(path.join(work, 'app'), { searchPath: kubectlOnly });
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(['ConfigMap/settings', 'Deployment/web']);
@@ -92,6 +94,8 @@ describe('renderKustomization', () => {
   });
 
   it('reports what kustomize said when the build fails', async (ctx) => {
+    // This case exercises the kubectl fallback itself, so it needs a real kubectl (present on our machines and in CI);
+    // without one, the render paths that do exist are covered by the kustomize cases and the 'neither' error case.
     if (!kubectlAvailable) ctx.skip();
     await expect(renderKustomization(path.join(work, 'no-such-dir'), { searchPath: kubectlOnly })).rejects.toThrow(
       /kubectl could not render .*no-such-dir/,

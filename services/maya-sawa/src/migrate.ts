@@ -3,10 +3,10 @@
 import { createLogger } from '../../shared/src/logger.js';
 import { loadMigrateConfig } from './config.js';
 import { createPool, waitForDatabase } from './db.js';
-import { configOrExit } from './exit-on-config-error.js';
+import { configOrExit } from '../../shared/src/config-or-exit.js';
 import { migrate, MigrationError } from './migrator.js';
 
-const config = configOrExit('migrate', () => loadMigrateConfig(process.env));
+const config = configOrExit('maya-sawa-migrate', () => loadMigrateConfig(process.env));
 const logger = createLogger({ name: 'maya-sawa-migrate', version: process.env.SERVICE_VERSION ?? '0.1.0', pod: process.env.POD_NAME ?? 'local' }, 'info');
 const pool = createPool(config.database, { max: 1, applicationName: 'maya-sawa-migrate' });
 

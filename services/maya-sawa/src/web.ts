@@ -7,12 +7,12 @@ import { createShutdown, installCrashHandlers } from '../../shared/src/shutdown.
 import { createWebApp } from './app.js';
 import { loadWebConfig } from './config.js';
 import { createPool } from './db.js';
-import { configOrExit } from './exit-on-config-error.js';
+import { configOrExit } from '../../shared/src/config-or-exit.js';
 import { JobsRepository } from './jobs-repository.js';
 import { createQueue } from './queue.js';
 import { inspectStartup } from './startup.js';
 
-const config = configOrExit('web', () => loadWebConfig(process.env));
+const config = configOrExit('maya-sawa-web', () => loadWebConfig(process.env));
 const logger = createLogger(config.identity, config.logLevel);
 installCrashHandlers(logger);
 

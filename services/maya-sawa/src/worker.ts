@@ -5,13 +5,13 @@ import { createLogger } from '../../shared/src/logger.js';
 import { createShutdown, installCrashHandlers } from '../../shared/src/shutdown.js';
 import { loadWorkerConfig, QUEUE_NAME } from './config.js';
 import { createPool } from './db.js';
-import { configOrExit } from './exit-on-config-error.js';
+import { configOrExit } from '../../shared/src/config-or-exit.js';
 import { jobProcessor } from './job-processor.js';
 import { JobsRepository } from './jobs-repository.js';
 import { createQueueWorker } from './queue.js';
 
 const HEARTBEAT_FILE = '/tmp/worker-heartbeat';
-const config = configOrExit('worker', () => loadWorkerConfig(process.env));
+const config = configOrExit('maya-sawa-worker', () => loadWorkerConfig(process.env));
 const logger = createLogger(config.identity, config.logLevel);
 installCrashHandlers(logger);
 

@@ -1,27 +1,17 @@
-import { ConfigError } from '../../shared/src/config.js';
+import { configOrExit } from '../../shared/src/config-or-exit.js';
 import { HealthState } from '../../shared/src/health.js';
-import { createBootstrapLogger, createLogger } from '../../shared/src/logger.js';
+import { createLogger } from '../../shared/src/logger.js';
 import { closeRedis, connectInBackground, createRedisClient, waitUntilReady } from '../../shared/src/redis.js';
 import { start } from '../../shared/src/server.js';
 import { createShutdown, installCrashHandlers } from '../../shared/src/shutdown.js';
 import { createApp } from './app.js';
-import { SERVICE_NAME, loadConfig, type WorkerConfig } from './config.js';
+import { SERVICE_NAME, loadConfig } from './config.js';
 import { TaskScheduler } from './scheduler.js';
 import { TaskLedger } from './task-ledger.js';
 import { TASKS } from './tasks/index.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
-function configOrExit(): WorkerConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createBootstrapLogger(SERVICE_NAME).fatal({ problems: error.problems }, error.message);
-    process.exit(1);
-  }
-}
-
-const config = configOrExit();
+const config = configOrExit(SERVICE_NAME, () => loadConfig(process.env));
 const logger = createLogger(config.identity, config.logLevel);
 installCrashHandlers(logger);
 
