@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os';
 import { existsSync } from 'node:fs';
 
 /**
@@ -7,7 +6,9 @@ import { existsSync } from 'node:fs';
  *   `npm run down` removes leftovers, so it is disabled unless the user set TESTCONTAINERS_RYUK_DISABLED.
  * - When a /.dockerenv file exists but the Docker engine runs on this very host (its bridge gateway is one of our
  *   own addresses), testcontainers would reach containers through the bridge gateway; published ports listen on
- *   the host, so 127.0.0.1 is the right address (and keeps test traffic on loopback).
+ *   the host, so 127.0.0.1 is the right address (and keeps test traffic on loopback). The bridge is looked up in
+ *   /sys/class/net, not os.networkInterfaces(): that one omits interfaces that are down, and docker0 is down
+ *   whenever no container is attached to it (the state of a fresh CI run before its first container).
  */
 export function configureTestcontainers(): void {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -17,7 +18,5 @@ export function configureTestcontainers(): void {
 }
 
 function dockerBridgeIsLocal(): boolean {
-  return Object.entries(networkInterfaces()).some(
-    ([name, addresses]) => name === 'docker0' && (addresses ?? []).some((address) => address.family === 'IPv4'),
-  );
+  return existsSync('/sys/class/net/docker0');
 }

@@ -29,6 +29,7 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
   let abort: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
   let finished = false;
+  let lastError: string | undefined;
 
   const outcome = new Promise<T[]>((resolve, reject) => {
     const check = (): boolean => {
@@ -59,6 +60,7 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
           () => void (finished || Date.now() > deadline ? undefined : setTimeout(listAndWatch, 200)),
         );
       } catch (error) {
+        lastError = describeError(error);
         if (!finished && Date.now() < deadline) setTimeout(listAndWatch, 1000);
         else if (!finished) reject(error as Error);
       }
@@ -68,8 +70,9 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
     timer = setTimeout(async () => {
       if (finished) return;
       finished = true;
-      const context = options.explain ? `\n${await options.explain().catch((e: Error) => `(no diagnostics: ${e.message})`)}` : '';
-      reject(new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${context}`));
+      const failing = lastError ? ` (the last API call failed: ${lastError})` : '';
+      const context = options.explain ? `\n${await options.explain().catch((e: Error) => `(no diagnostics: ${describeError(e)})`)}` : '';
+      reject(new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${failing}${context}`));
     }, options.timeoutMs);
     timer.unref();
   });
@@ -81,4 +84,13 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
     clearTimeout(timer);
     abort?.abort();
   }
+}
+
+/** An error with its causes: fetch's "fetch failed" only says why in `cause` (e.g. connect ECONNREFUSED host:port). */
+export function describeError(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error; current instanceof Error && messages.length < 4; current = current.cause) {
+    messages.push(current.message);
+  }
+  return messages.length > 0 ? messages.join(': ') : String(error);
 }
