@@ -31,10 +31,12 @@ export default defineConfig({
       {
         test: {
           name: 'scenarios',
-          // Last, alone: timing-sensitive scenarios (rollouts, HPA) never share the 2 cores with unit tests.
+          // Last, alone: timing-sensitive scenarios (rollouts, HPA) never share the 2 cores with unit tests. Their
+          // cluster boots in the background while the unit and contract tests run.
           sequence: { groupOrder: 2 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],
+          setupFiles: ['harness/setup/cluster.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 1_800_000,

@@ -2,6 +2,8 @@
 export const NAMESPACE = 'microservices-demo';
 export const TEST_OVERLAY = 'manifests/overlays/test';
 export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
+/** What the scenario cluster loads at start: the system, and maya-sawa with its PostgreSQL (scenarios/init-order). */
+export const SCENARIO_IMAGES = [...SYSTEM_IMAGES, 'postgres', 'maya-sawa'] as const;
 
 /** Fixed NodePorts of the test overlay, mapped out of the node container. */
 export const NODE_PORTS = { dashboard: 30000, apiGateway: 30080, worker: 30081 } as const;

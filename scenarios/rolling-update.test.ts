@@ -1,17 +1,16 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { recordWorkload } from '../harness/evidence/record-workload.js';
-import { Timeline } from '../harness/evidence/timeline.js';
-import { writeEvidence } from '../harness/evidence/write-evidence.js';
+import type { Timeline } from '../harness/evidence/timeline.js';
 import { containerProbes, failureWindowMs } from '../harness/kube/probe-window.js';
 import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { rollBack, updatePodTemplate, waitForRollout, withEnv, withVersion } from '../harness/kube/rollout.js';
 import { setHpaBounds } from '../harness/kube/scale.js';
 import { deploymentCounts, podReady } from '../harness/kube/workload-state.js';
-import { describeLoad, startLoad, type LoadSummary } from '../harness/load/constant-load.js';
+import { describeLoad } from '../harness/load/constant-load.js';
+import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
 import { infoOnNewConnection } from '../harness/load/distinct-pods.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE, TEST_OVERLAY } from '../harness/system.js';
+import { NAMESPACE } from '../harness/system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // Rolling updates of the api-gateway under continuous load through its NodePort. The Deployment promises
@@ -26,12 +25,6 @@ const RECONNECT_EVERY = 20; // requests per connection: connections keep moving 
 const MIN_REQUESTS = 10_000;
 const ROLLOUT_TIMEOUT_MS = 150_000;
 const BROKEN = '0.3.0-broken';
-
-interface Observed {
-  load: LoadSummary;
-  minReady: { ready: number; desired: number } | undefined;
-  seconds: number;
-}
 
 describe('rolling update: the api-gateway changes version under load', () => {
   const cluster = useCluster();
@@ -52,34 +45,20 @@ describe('rolling update: the api-gateway changes version under load', () => {
     await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
   };
 
-  /**
-   * Starts load and the recording, runs `action` (a change and the wait for its outcome), and keeps the load on
-   * until at least `minRequests` were sent. Evidence in artifacts/rolling-update/<name>.{json,svg}.
-   */
-  async function underLoad(name: string, minRequests: number, action: (timeline: Timeline) => Promise<unknown>): Promise<Observed> {
-    const timeline = new Timeline(SCENARIO, name);
-    const recording = recordWorkload(clients, timeline, { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: POD_SELECTOR });
-    const load = startLoad({ url: `${gatewayUrl}/api/info`, rate: RATE, connections: CONNECTIONS, maxSeconds: 240, reconnectEvery: RECONNECT_EVERY, timeline });
-    try {
-      // Some steady traffic first, so the chart shows the baseline.
-      await vi.waitFor(() => expect(load.summary().sent).toBeGreaterThan(RATE * 2), { timeout: 30_000, interval: 250 });
-      timeline.mark(name);
-      const started = Date.now();
-      await action(timeline);
-      const seconds = Math.round((Date.now() - started) / 100) / 10;
-      timeline.mark('settled');
-      timeline.figure('actionSeconds', seconds);
-      await vi.waitFor(() => expect(load.summary().sent).toBeGreaterThanOrEqual(minRequests), { timeout: 120_000, interval: 500 });
-      const summary = await load.stop();
-      timeline.figure('requests', summary.sent);
-      timeline.figure('failures', summary.non2xx + summary.errors);
-      return { load: summary, minReady: recording.minReady(), seconds };
-    } finally {
-      await load.stop();
-      recording.stop();
-      console.log(`[${SCENARIO}] ${name}: evidence in ${writeEvidence(timeline).svg}`);
-    }
-  }
+  /** `action` under constant load through the gateway's NodePort; evidence in artifacts/rolling-update/<name>.{json,svg}. */
+  const underLoad = (name: string, minRequests: number, action: (timeline: Timeline) => Promise<unknown>): Promise<Observed> =>
+    observeUnderLoad({
+      clients,
+      scenario: SCENARIO,
+      name,
+      url: `${gatewayUrl}/api/info`,
+      workload: { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: POD_SELECTOR },
+      rate: RATE,
+      connections: CONNECTIONS,
+      reconnectEvery: RECONNECT_EVERY,
+      minRequests,
+      action,
+    });
 
   /**
    * The gateway's HPA is held at its floor here (maxReplicas = minReplicas): the load would otherwise make it scale
@@ -173,24 +152,6 @@ describe('rolling update: the api-gateway changes version under load', () => {
     it('rolls back (as `kubectl rollout undo`) to the previous version, with no failed request throughout', async () => {
       expect(observed.load.non2xx + observed.load.errors, `the stalled rollout and the rollback must not fail a request: ${describeLoad(observed.load)}`).toBe(0);
       expect(await versionsServing()).toEqual(['0.2.0']);
-    });
-  });
-
-  describe('control experiment: a rollout whose old pods have no drain (manifests/overlays/no-drain)', () => {
-    it('records what the drain prevents (figures printed, not asserted)', async () => {
-      // The pods that stop during a rollout are the old ones: run no-drain pods first, then roll under load to the
-      // test overlay (which also hands the system back as deployed).
-      await cluster.apply('manifests/overlays/no-drain');
-      await holdHpa();
-      await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
-      const observed = await underLoad('rollout-without-drain', MIN_REQUESTS, async () => {
-        await cluster.apply(TEST_OVERLAY);
-        await holdHpa();
-        await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
-      });
-      figures.withoutDrain = `${describeLoad(observed.load)}; rollout ${observed.seconds} s`;
-      console.log(`[${SCENARIO}] without drain: ${figures.withoutDrain}`);
-      expect(observed.load.sent).toBeGreaterThanOrEqual(MIN_REQUESTS);
     });
   });
 });

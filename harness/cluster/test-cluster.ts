@@ -80,16 +80,19 @@ export class TestCluster {
 
     const cluster = new StartedTestCluster(info, node);
     try {
+      // The images go into containerd while kube-system comes up: both only need the node.
+      const serviceImages = Object.entries(images).filter(([name]) => name !== 'node').map(([, ref]) => ref);
+      const loadStarted = Date.now();
+      const loading = serviceImages.length > 0 ? cluster.loadImages(serviceImages) : Promise.resolve();
+      loading.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       const systemStarted = Date.now();
       await cluster.waitForDeployments('kube-system', 120_000);
       timings.systemReady = seconds(systemStarted);
       log(`kube-system (CoreDNS, metrics-server) available ${timings.systemReady} s later`);
-      const serviceImages = Object.entries(images).filter(([name]) => name !== 'node').map(([, ref]) => ref);
+      await loading;
       if (serviceImages.length > 0) {
-        const loadStarted = Date.now();
-        await cluster.loadImages(serviceImages);
         timings.imagesLoaded = seconds(loadStarted);
-        log(`loaded ${serviceImages.length} images into the cluster in ${timings.imagesLoaded} s`);
+        log(`loaded ${serviceImages.length} images into the cluster in ${timings.imagesLoaded} s (meanwhile kube-system came up)`);
       }
       if (this.overlay) {
         const applyStarted = Date.now();

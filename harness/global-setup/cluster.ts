@@ -1,29 +1,47 @@
 import type { TestProject } from 'vitest/node';
 import { removeSuiteContainers } from '../cleanup.js';
-import type { ClusterInfo } from '../cluster/cluster-info.js';
-import { TestCluster } from '../cluster/test-cluster.js';
-import { SYSTEM_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../system.js';
+import { newHandoffPath, removeHandoff, writeHandoff } from '../cluster/handoff.js';
+import { TestCluster, type StartedTestCluster } from '../cluster/test-cluster.js';
+import { describeError } from '../kube/watch-until.js';
+import { SCENARIO_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../system.js';
 
 /**
  * One cluster per run, shared by every scenario file (they run one after another): the monitoring system from
- * manifests/overlays/test, deployed and available before the first scenario starts. Torn down at the end.
+ * manifests/overlays/test, deployed and available, plus every image a scenario deploys, loaded into the node.
+ *
+ * It starts in the background: this setup returns at once, so the unit and contract tests (which run first) run
+ * while the cluster boots, and each scenario file waits for it (harness/setup/cluster.ts). Torn down at the end.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const orphans = await removeSuiteContainers('orphaned');
   if (orphans.length > 0) console.log(`[cluster] removed ${orphans.length} container(s) left by an interrupted run`);
-  const cluster = await new TestCluster()
-    .withImages([...SYSTEM_IMAGES])
+  const handoff = newHandoffPath();
+  project.provide('clusterHandoff', handoff);
+  const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
+    .withImages([...SCENARIO_IMAGES])
     .withNodePorts(...SYSTEM_NODE_PORTS)
     .withOverlay(TEST_OVERLAY)
-    .start();
-  project.provide('cluster', cluster.info);
+    .start()
+    .then(
+      (cluster) => {
+        writeHandoff(handoff, { info: cluster.info });
+        return cluster;
+      },
+      (error: unknown) => {
+        console.error(`[cluster] could not start: ${describeError(error)}`);
+        writeHandoff(handoff, { error: describeError(error) });
+        return undefined;
+      },
+    );
   return async () => {
-    await cluster.stop();
+    const cluster = await starting;
+    await cluster?.stop();
+    removeHandoff(handoff);
   };
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cluster: ClusterInfo;
+    clusterHandoff: string;
   }
 }
