@@ -76,6 +76,7 @@ export const catalog: Record<string, ImageSpec> = Object.fromEntries(
     fromRecipe('postgres'),
     fromRecipe('node-runtime'),
     fromRecipe('node'),
+    fromRecipe('traefik'),
     ...SERVICES.map(service),
     mayaSawa(),
   ].map((spec) => [spec.name, spec]),
