@@ -12,6 +12,8 @@ export interface ClusterInfo {
   nodeContainers: Array<{ nodeName: string; containerId: string }>;
   /** Catalog name -> image reference present in the cluster. */
   images: Record<string, string>;
+  /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */
+  ingress?: { mode: 'bundled' | 'deployed'; nodePort: number };
   /** The overlay that was applied at start, if any. */
   overlay?: string;
   /** Seconds from start to: node container up, cluster usable (API + DNS), manifests applied and available. */

@@ -49,6 +49,15 @@ export class ConnectedCluster {
     return this.nodePortUrl(nodePort);
   }
 
+  /**
+   * The URL of the ingress controller's web entrypoint (its NodePort); send the Ingress rule's host as the Host
+   * header. Needs a cluster started with TestCluster.withIngress().
+   */
+  ingressUrl(): string {
+    if (!this.info.ingress) throw new Error('this cluster has no ingress controller: start it with TestCluster.withIngress()');
+    return this.nodePortUrl(this.info.ingress.nodePort);
+  }
+
   /** Runs a command inside a node container (container mode only). */
   async execInNode(command: string[], nodeIndex = 0): Promise<string> {
     const node = this.info.nodeContainers[nodeIndex];

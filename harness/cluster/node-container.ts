@@ -24,15 +24,24 @@ export function suiteLabels(): Record<string, string> {
   return { [SUITE_LABEL]: 'true', [OWNER_LABEL]: ownerId() };
 }
 
+export interface NodeOptions {
+  /**
+   * Keep k3s's bundled Traefik (rancher/k3s) and put this file into the server before it boots (a HelmChartConfig in
+   * its auto-applied manifests folder). Unset: --disable=traefik (the offline node image has none either way).
+   */
+  bundledTraefik?: { target: string; content: string };
+}
+
 /**
  * A Kubernetes node in a container, started by @testcontainers/k3s unchanged: `image` is rancher/k3s upstream or
  * the offline node image (images/node), which speaks the same command line and writes the same kubeconfig.
  */
-export async function startNodeContainer(image: string, nodePorts: number[], nodeName: string): Promise<StartedK3sContainer> {
-  return new K3sContainer(image)
-    .withCommand(['server', '--disable=traefik', `--node-name=${nodeName}`])
+export async function startNodeContainer(image: string, nodePorts: number[], nodeName: string, options: NodeOptions = {}): Promise<StartedK3sContainer> {
+  const container = new K3sContainer(image)
+    .withCommand(['server', ...(options.bundledTraefik ? [] : ['--disable=traefik']), `--node-name=${nodeName}`])
     .withExposedPorts(...nodePorts)
     .withLabels(suiteLabels())
-    .withStartupTimeout(180_000)
-    .start();
+    .withStartupTimeout(180_000);
+  if (options.bundledTraefik) container.withCopyContentToContainer([options.bundledTraefik]);
+  return container.start();
 }

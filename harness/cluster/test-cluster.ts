@@ -2,9 +2,18 @@ import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { readFileSync } from 'node:fs';
 import { resolveImages } from '../../images/resolve.js';
 import { run } from '../../images/docker-cli.js';
+import { kubeClients } from '../kube/clients.js';
 import { configureTestcontainers } from '../testcontainers-env.js';
 import type { ClusterInfo } from './cluster-info.js';
 import { ConnectedCluster } from './connected-cluster.js';
+import {
+  INGRESS_CONTROLLER,
+  externalIngressControllerMode,
+  ingressControllerMode,
+  k3sTraefikConfig,
+  startIngressController,
+  type IngressControllerMode,
+} from './ingress-controller.js';
 import { startNodeContainer } from './node-container.js';
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
@@ -16,6 +25,7 @@ const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
  *   const cluster = await new TestCluster()
  *     .withImages(['redis', 'api-gateway', 'worker', 'dashboard'])
  *     .withNodePorts(30000, 30080, 30081)
+ *     .withIngress()
  *     .withOverlay('manifests/overlays/test')
  *     .start();
  *   ...
@@ -29,6 +39,7 @@ export class TestCluster {
   private nodePorts: number[] = [];
   private overlay?: string;
   private namespaceToWait?: string;
+  private ingress = false;
 
   /** Catalog images (see images/catalog.ts) to resolve and load into the cluster. */
   withImages(names: string[]): this {
@@ -39,6 +50,16 @@ export class TestCluster {
   /** NodePorts to map out of the node container, reached with `nodePortUrl()` / `serviceUrl()`. */
   withNodePorts(...ports: number[]): this {
     this.nodePorts = [...this.nodePorts, ...ports];
+    return this;
+  }
+
+  /**
+   * An ingress controller serving class `traefik` on a fixed NodePort (see ingress-controller.ts): k3s's bundled
+   * Traefik on rancher/k3s, else images/traefik deployed by the harness. start() waits until it is ready;
+   * `ingressUrl()` reaches it.
+   */
+  withIngress(): this {
+    this.ingress = true;
     return this;
   }
 
@@ -54,6 +75,12 @@ export class TestCluster {
     const timings: Record<string, number> = {};
     const external = process.env.KMS_KUBECONFIG;
     const images = await this.resolve(external ? [] : ['node']);
+    let ingressMode: IngressControllerMode | undefined;
+    if (this.ingress) {
+      ingressMode = external ? await externalIngressControllerMode(kubeClients(readFileSync(external, 'utf8'))) : ingressControllerMode(images.node!);
+      if (ingressMode === 'deployed') Object.assign(images, await resolveImages([INGRESS_CONTROLLER.image]));
+    }
+    const nodePorts = ingressMode ? [...this.nodePorts, INGRESS_CONTROLLER.webNodePort] : this.nodePorts;
     timings.imagesResolved = seconds(started);
 
     let node: StartedK3sContainer | undefined;
@@ -65,13 +92,13 @@ export class TestCluster {
       configureTestcontainers();
       log(`starting a node from ${images.node}`);
       const nodeStarted = Date.now();
-      node = await startNodeContainer(images.node!, this.nodePorts, 'kms-server');
+      node = await startNodeContainer(images.node!, nodePorts, 'kms-server', ingressMode === 'bundled' ? { bundledTraefik: k3sTraefikConfig() } : {});
       timings.nodeReady = seconds(nodeStarted);
       log(`node Ready in ${timings.nodeReady} s`);
       info = {
         mode: 'container',
         kubeConfig: node.getKubeConfig(),
-        nodePortUrls: Object.fromEntries(this.nodePorts.map((port) => [String(port), `http://${node!.getHost()}:${node!.getMappedPort(port)}`])),
+        nodePortUrls: Object.fromEntries(nodePorts.map((port) => [String(port), `http://${node!.getHost()}:${node!.getMappedPort(port)}`])),
         nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId() }],
         images,
         timings,
@@ -94,14 +121,26 @@ export class TestCluster {
         timings.imagesLoaded = seconds(loadStarted);
         log(`loaded ${serviceImages.length} images into the cluster in ${timings.imagesLoaded} s (meanwhile kube-system came up)`);
       }
-      if (this.overlay) {
+      // The controller and the system come up side by side: neither needs the other to be ready.
+      const startIngress = async (mode: IngressControllerMode): Promise<void> => {
+        const ingressStarted = Date.now();
+        const nodePort = await startIngressController(cluster, mode);
+        if (!external && nodePort !== INGRESS_CONTROLLER.webNodePort) {
+          throw new Error(`the ingress controller's web NodePort is ${nodePort}, but the node container maps ${INGRESS_CONTROLLER.webNodePort}`);
+        }
+        info.ingress = { mode, nodePort };
+        timings.ingressReady = seconds(ingressStarted);
+        log(`ingress controller (Traefik, ${mode === 'bundled' ? "the cluster's own" : 'images/traefik'}) ready in ${timings.ingressReady} s`);
+      };
+      const applyOverlay = async (overlay: string): Promise<void> => {
         const applyStarted = Date.now();
-        await cluster.apply(this.overlay);
-        info.overlay = this.overlay;
+        await cluster.apply(overlay);
+        info.overlay = overlay;
         await cluster.waitForDeployments(this.namespaceToWait!);
         timings.overlayAvailable = seconds(applyStarted);
-        log(`${this.overlay} applied and available in ${timings.overlayAvailable} s`);
-      }
+        log(`${overlay} applied and available in ${timings.overlayAvailable} s`);
+      };
+      await Promise.all([ingressMode && startIngress(ingressMode), this.overlay && applyOverlay(this.overlay)]);
     } catch (error) {
       await cluster.stop();
       throw error;

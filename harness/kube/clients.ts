@@ -6,6 +6,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   Metrics,
+  NetworkingV1Api,
   PolicyV1Api,
 } from '@kubernetes/client-node';
 
@@ -16,6 +17,7 @@ export interface KubeClients {
   apps: AppsV1Api;
   autoscaling: AutoscalingV2Api;
   discovery: DiscoveryV1Api;
+  networking: NetworkingV1Api;
   policy: PolicyV1Api;
   objects: KubernetesObjectApi;
   metrics: Metrics;
@@ -30,6 +32,7 @@ export function kubeClients(kubeConfigYaml: string): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     discovery: kc.makeApiClient(DiscoveryV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
     policy: kc.makeApiClient(PolicyV1Api),
     objects: KubernetesObjectApi.makeApiClient(kc),
     metrics: new Metrics(kc),
