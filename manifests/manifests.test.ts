@@ -366,7 +366,7 @@ describe.each(targetNames)('%s', (target) => {
     }
   });
 
-  it('routes / to the dashboard and /api to the gateway for microservices-demo.local', () => {
+  it('routes / (and the page\'s own /api/overview) to the dashboard and /api to the gateway for microservices-demo.local', () => {
     const [ingress, ...others] = ofKind<V1Ingress>(objects, 'Ingress');
     expect(others).toEqual([]);
     expect(ingress?.spec?.ingressClassName).toMatch(/^\S+$/);
@@ -374,7 +374,11 @@ describe.each(targetNames)('%s', (target) => {
     expect(rules.map((r) => r.host)).toEqual(['microservices-demo.local']);
     const paths = rules[0]?.http?.paths ?? [];
     const routes = Object.fromEntries(paths.map((p) => [p.path, [p.pathType, p.backend.service?.name, p.backend.service?.port?.name]]));
-    expect(routes).toEqual({ '/': ['Prefix', 'dashboard', 'http'], '/api': ['Prefix', 'api-gateway', 'http'] });
+    expect(routes).toEqual({
+      '/': ['Prefix', 'dashboard', 'http'],
+      '/api': ['Prefix', 'api-gateway', 'http'],
+      '/api/overview': ['Exact', 'dashboard', 'http'],
+    });
     for (const { backend } of paths) {
       const service = named<V1Service>(objects, 'Service', backend.service?.name ?? '');
       expect(service.spec?.ports?.map((p) => p.name)).toContain(backend.service?.port?.name);
