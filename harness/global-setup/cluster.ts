@@ -7,7 +7,8 @@ import { SCENARIO_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../system.js';
 
 /**
  * One cluster per run, shared by every scenario file (they run one after another): the monitoring system from
- * manifests/overlays/test, deployed and available, plus every image a scenario deploys, loaded into the node.
+ * manifests/overlays/test behind an ingress controller, deployed and available, plus every image a scenario deploys,
+ * loaded into the node.
  *
  * It starts in the background: this setup returns at once, so the unit and contract tests (which run first) run
  * while the cluster boots, and each scenario file waits for it (harness/setup/cluster.ts). Torn down at the end.
@@ -20,6 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
     .withImages([...SCENARIO_IMAGES])
     .withNodePorts(...SYSTEM_NODE_PORTS)
+    .withIngress()
     .withOverlay(TEST_OVERLAY)
     .start()
     .then(

@@ -11,6 +11,8 @@ export interface LoadOptions {
   maxSeconds: number;
   /** Each connection reconnects after this many requests, so new pods get traffic through the Service too. */
   reconnectEvery?: number;
+  /** Request headers, e.g. { host: 'microservices-demo.local' } to go through an Ingress rule. */
+  headers?: Record<string, string>;
   /** Seconds before a request counts as failed (timeout). */
   timeoutSeconds?: number;
   /** Per-second evidence: `requests` and `failures` counters. */
@@ -53,6 +55,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
       overallRate: options.rate,
       duration: options.maxSeconds,
       reconnectRate: options.reconnectEvery,
+      ...(options.headers ? { headers: options.headers } : {}),
       timeout: options.timeoutSeconds ?? 5,
     },
     () => undefined,

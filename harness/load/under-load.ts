@@ -12,6 +12,8 @@ export interface UnderLoadOptions {
   name: string;
   /** Loopback URL the load is sent to (a NodePort mapped out of the node container). */
   url: string;
+  /** Request headers, e.g. the Host of an Ingress rule when the URL is the ingress controller's. */
+  headers?: Record<string, string>;
   /** The workload whose Deployment, EndpointSlices and pods are recorded. */
   workload: { namespace: string; deployment: string; service?: string; podSelector: string };
   rate: number;
@@ -40,7 +42,15 @@ export async function observeUnderLoad(options: UnderLoadOptions): Promise<Obser
   const { clients, rate } = options;
   const timeline = new Timeline(options.scenario, options.name);
   const recording = recordWorkload(clients, timeline, options.workload);
-  const load = startLoad({ url: options.url, rate, connections: options.connections, maxSeconds: 240, reconnectEvery: options.reconnectEvery, timeline });
+  const load = startLoad({
+    url: options.url,
+    ...(options.headers ? { headers: options.headers } : {}),
+    rate,
+    connections: options.connections,
+    maxSeconds: 240,
+    reconnectEvery: options.reconnectEvery,
+    timeline,
+  });
   try {
     await pollUntil('a steady baseline of load', () => load.summary().sent > rate * 2, { timeoutMs: 30_000, intervalMs: 250 });
     timeline.mark(options.name);

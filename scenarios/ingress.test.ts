@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { InfoResponseSchema, StatusResponseSchema } from '../contracts/api-gateway.js';
+import { OverviewSchema } from '../contracts/dashboard.js';
+import { INGRESS_CONTROLLER } from '../harness/cluster/ingress-controller.js';
+import { httpGet, type HttpResponse } from '../harness/http-get.js';
+import { restoreDeployedSystem } from '../harness/kube/restore.js';
+import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/rollout.js';
+import { setHpaBounds } from '../harness/kube/scale.js';
+import { podReady } from '../harness/kube/workload-state.js';
+import { describeLoad } from '../harness/load/constant-load.js';
+import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
+import { describeNamespaceOnFailure } from '../harness/on-failure.js';
+import { INGRESS_HOST, NAMESPACE } from '../harness/system.js';
+import { useCluster } from '../harness/use-cluster.js';
+
+// The system's Ingress (manifests/base/ingress), served by a real controller: Traefik, reached through its NodePort
+// on 127.0.0.1 with the rule's host as the Host header, as a browser pointed at microservices-demo.local would.
+const SCENARIO = 'ingress';
+const GATEWAY = 'api-gateway';
+const GATEWAY_PODS = 'app.kubernetes.io/name=api-gateway';
+const NEW_VERSION = '0.2.0-ingress';
+const RATE = 200; // requests per second through the ingress, across CONNECTIONS keep-alive connections
+const CONNECTIONS = 8;
+const RECONNECT_EVERY = 20;
+const MIN_REQUESTS = 5_000;
+const ROLLOUT_TIMEOUT_MS = 150_000;
+
+describe('ingress: a real controller routes microservices-demo.local to the dashboard and the gateway', () => {
+  const cluster = useCluster();
+  const { clients } = cluster;
+  const figures: Record<string, string | number> = {};
+  let ingressUrl: string;
+
+  /** A GET through the controller's NodePort with `host` as the Host header (null: the address's own, 127.0.0.1:<port>). */
+  const viaIngress = (path: string, host: string | null = INGRESS_HOST): Promise<HttpResponse> =>
+    httpGet(`${ingressUrl}${path}`, host === null ? {} : { headers: { host } });
+
+  const json = (response: HttpResponse): unknown => {
+    expect(response.headers['content-type'], `${response.status} ${response.body.slice(0, 200)}`).toMatch(/application\/json/);
+    return JSON.parse(response.body);
+  };
+
+  /** Which versions answer /api/info through the ingress, over `samples` requests on new connections. */
+  const versionsServing = async (samples = 12): Promise<string[]> => {
+    const versions = new Set<string>();
+    for (let i = 0; i < samples; i += 1) versions.add(InfoResponseSchema.parse(json(await viaIngress('/api/info'))).version);
+    return [...versions].sort();
+  };
+
+  beforeAll(async () => {
+    ingressUrl = cluster.ingressUrl();
+    figures.controller = `Traefik (${cluster.info.ingress?.mode}), ready ${cluster.info.timings.ingressReady ?? '?'} s after it was applied`;
+    // The controller is ready when /ping answers; the route is there once its watches have seen the Ingress and the
+    // endpoints. Normally long before this file runs; the wait has a deadline, not a fixed delay.
+    const started = Date.now();
+    await vi.waitFor(async () => expect((await viaIngress('/api/info')).status).toBe(200), { timeout: 60_000, interval: 250 });
+    figures.routeWaitSeconds = (Date.now() - started) / 1000;
+  });
+
+  afterAll(() => {
+    console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
+  });
+
+  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, INGRESS_CONTROLLER.namespace);
+
+  it("is served by a ready controller of the IngressClass the Ingress names (traefik.io/ingress-controller)", async () => {
+    const ingress = await clients.networking.readNamespacedIngress({ name: 'microservices-demo', namespace: NAMESPACE });
+    const className = ingress.spec?.ingressClassName;
+    expect(className).toBe('traefik');
+    const ingressClass = await clients.networking.readIngressClass({ name: className! });
+    expect(ingressClass.spec?.controller).toBe('traefik.io/ingress-controller');
+    const controller = await clients.apps.readNamespacedDeployment({ name: INGRESS_CONTROLLER.deployment, namespace: INGRESS_CONTROLLER.namespace });
+    const selector = Object.entries(controller.spec?.selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
+    const pods = (await clients.core.listNamespacedPod({ namespace: INGRESS_CONTROLLER.namespace, labelSelector: selector })).items;
+    expect(pods.filter(podReady).length, 'ready controller pods').toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves the dashboard page at /, with its assets and its data (/api/overview) from the dashboard', async () => {
+    const dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+    const page = await viaIngress('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toMatch(/<title>System health<\/title>/);
+    // Every file the page loads is the dashboard's own (compared with its Service, bypassing the ingress).
+    for (const path of ['/', '/app.js', '/style.css']) {
+      const [through, direct] = await Promise.all([viaIngress(path), httpGet(`${dashboardUrl}${path}`)]);
+      expect(through.status, path).toBe(200);
+      expect(through.headers['content-type'], path).toBe(direct.headers['content-type']);
+      expect(through.body, path).toBe(direct.body);
+    }
+    // The page's data call sits under /api, the gateway's prefix: the Ingress's Exact path must keep it on the dashboard.
+    OverviewSchema.parse(json(await viaIngress('/api/overview')));
+  });
+
+  it('routes /api/status and /api/info to the gateway, answering by its contract, balanced over its ready pods', async () => {
+    const status = StatusResponseSchema.parse(json(await viaIngress('/api/status')));
+    expect(status.redis.connected).toBe(true);
+    const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items.filter(podReady);
+    const names = pods.map((pod) => pod.metadata!.name!).sort();
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    const answered = new Set<string>();
+    for (let i = 0; i < 4 * names.length; i += 1) {
+      const info = InfoResponseSchema.parse(json(await viaIngress('/api/info')));
+      expect(names).toContain(info.pod);
+      answered.add(info.pod);
+    }
+    // Traefik balances over the Service's endpoints itself (round robin), so every ready gateway pod answers.
+    expect([...answered].sort()).toEqual(names);
+  });
+
+  it('answers 404 for a host that no rule names, and for a request without the host', async () => {
+    for (const host of ['unknown.example', `dashboard.${INGRESS_HOST}`, null]) {
+      for (const path of ['/', '/api/info']) {
+        const response = await viaIngress(path, host);
+        expect(response.status, `Host ${host ?? '(none)'} ${path}: ${response.body.slice(0, 100)}`).toBe(404);
+      }
+    }
+  });
+
+  describe('a rolling update of the gateway, under constant load through the ingress', () => {
+    let observed: Observed;
+
+    beforeAll(async () => {
+      // The load would make the HPA scale out mid-rollout; hold it at its floor (autoscaling is hpa.test.ts' subject).
+      const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace: NAMESPACE });
+      await setHpaBounds(clients, NAMESPACE, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
+      await waitForRollout(clients, NAMESPACE, GATEWAY, 60_000, () => cluster.describe(NAMESPACE));
+      observed = await observeUnderLoad({
+        clients,
+        scenario: SCENARIO,
+        name: 'rollout-through-ingress',
+        url: `${ingressUrl}/api/info`,
+        headers: { host: INGRESS_HOST },
+        workload: { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS },
+        rate: RATE,
+        connections: CONNECTIONS,
+        reconnectEvery: RECONNECT_EVERY,
+        minRequests: MIN_REQUESTS,
+        action: async (timeline) => {
+          await updatePodTemplate(clients, NAMESPACE, GATEWAY, withVersion(NEW_VERSION));
+          await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, () => cluster.describe(NAMESPACE));
+          timeline.mark('rolled out');
+          // The last old pod is still shutting down (preStop, drain): the action lasts until it has exited.
+          await vi.waitFor(
+            async () => {
+              const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items;
+              expect(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/version'])).toEqual(pods.map(() => NEW_VERSION));
+            },
+            { timeout: 60_000, interval: 500 },
+          );
+        },
+      });
+      figures.rollout = `${describeLoad(observed.load)}; rollout until the last old pod exited ${observed.seconds} s`;
+    });
+
+    afterAll(async () => {
+      await restoreDeployedSystem(cluster);
+    });
+
+    it(`fails no request through the ingress over at least ${MIN_REQUESTS} requests at ${RATE} req/s: 0 non-2xx, 0 socket errors`, () => {
+      const { load } = observed;
+      expect(load.sent, 'requests sent').toBeGreaterThanOrEqual(MIN_REQUESTS);
+      expect(load.sent / load.seconds, 'requests per second').toBeGreaterThanOrEqual(100);
+      expect(load.non2xx + load.errors, `a rollout behind the ingress must not fail a request: ${describeLoad(load)}`).toBe(0);
+    });
+
+    it('serves only the new version through the ingress at the end', async () => {
+      expect(await versionsServing()).toEqual([NEW_VERSION]);
+    });
+  });
+});
