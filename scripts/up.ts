@@ -3,7 +3,7 @@
 // waits until every Deployment is available, prints the URLs, and removes everything on Ctrl-C (or SIGTERM).
 import { removeSuiteContainers } from '../harness/cleanup.js';
 import { TestCluster, type StartedTestCluster } from '../harness/cluster/test-cluster.js';
-import { NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS } from '../harness/system.js';
+import { INGRESS_HOST, NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS } from '../harness/system.js';
 import { dockerAvailable, run } from '../images/docker-cli.js';
 
 const started = Date.now();
@@ -38,12 +38,14 @@ async function main(): Promise<void> {
   cluster = await new TestCluster()
     .withImages([...SYSTEM_IMAGES])
     .withNodePorts(...SYSTEM_NODE_PORTS)
+    .withIngress()
     .withOverlay('manifests/overlays/local', NAMESPACE)
     .start();
   if (stopping) return;
 
   const dashboard = await cluster.serviceUrl('dashboard', NAMESPACE);
   const gateway = await cluster.serviceUrl('api-gateway', NAMESPACE);
+  const ingress = new URL(cluster.ingressUrl());
   const kubeconfig = `${process.cwd()}/.cache/kubeconfig.yaml`;
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(`${process.cwd()}/.cache`, { recursive: true });
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
   console.log(`
   dashboard     ${dashboard}/
   api-gateway   ${gateway}/api/status   (also /api/info, /health/ready, /metrics)
+  ingress       http://${INGRESS_HOST}:${ingress.port}/   (Traefik; the Ingress routes by host name:
+                  curl -H 'Host: ${INGRESS_HOST}' ${ingress.origin}/api/info
+                  or, for a browser, add "${ingress.hostname} ${INGRESS_HOST}" to /etc/hosts)
   kubectl       KUBECONFIG=${kubeconfig} kubectl -n ${NAMESPACE} get pods
 
   Press Ctrl-C to stop and remove everything.
