@@ -5,7 +5,9 @@ package main
 //   ip route replace <its spec.podCIDR> via <its InternalIP>
 // A node that joins later gets its route as soon as the controller-manager gives it a pod CIDR; a deleted Node
 // loses its route. The nodes share one L2 network (a Docker network), so each peer is one hop away. Every change
-// is logged; a failed `ip` command is logged and retried at the next resync (30 s) or change.
+// is logged; a failed `ip` command is retried at the next change of that Node (its status, every few seconds) or
+// resync (30 s). A route that cannot be made for 30 s (e.g. the peer's address is on no network of this node)
+// ends the process, so the node stops with this log's tail instead of running pods that cannot reach the others.
 
 import (
 	"context"
@@ -58,7 +60,8 @@ func nodeRoutes(self string) int {
 		return 2
 	}
 	var mu sync.Mutex
-	installed := map[string]route{} // node name -> the route in place
+	installed := map[string]route{}        // node name -> the route in place
+	failingSince := map[string]time.Time{} // node name -> first failure of its route, while it fails
 	logf := func(format string, args ...any) {
 		fmt.Printf("%s %s\n", time.Now().Format(time.RFC3339), fmt.Sprintf(format, args...))
 	}
@@ -80,10 +83,18 @@ func nodeRoutes(self string) int {
 			_ = ipRoute("del", have.cidr)
 		}
 		if err := ipRoute("replace", want.cidr, "via", want.via); err != nil {
-			logf("node %s: %v (retried at the next change or resync)", node.Name, err)
 			delete(installed, node.Name)
+			first, failing := failingSince[node.Name]
+			if !failing {
+				failingSince[node.Name] = time.Now()
+				logf("node %s: %v (retrying)", node.Name, err)
+			} else if time.Since(first) > 30*time.Second {
+				logf("node %s: no route for %s: %v; giving up", node.Name, time.Since(first).Round(time.Second), err)
+				os.Exit(1)
+			}
 			return
 		}
+		delete(failingSince, node.Name)
 		installed[node.Name] = want
 		logf("node %s: route %s via %s", node.Name, want.cidr, want.via)
 	}
@@ -97,6 +108,7 @@ func nodeRoutes(self string) int {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		delete(failingSince, node.Name)
 		if have, present := installed[node.Name]; present {
 			if err := ipRoute("del", have.cidr); err != nil {
 				logf("node %s deleted: %v", node.Name, err)
