@@ -23,7 +23,7 @@ interface StartRun {
 
 async function oneStart(image: string): Promise<StartRun> {
   const started = Date.now();
-  const node = await startNodeContainer(image, [], 'kms-bench');
+  const node = await startNodeContainer(image, { nodeName: 'kms-bench' });
   try {
     const nodeReady = since(started);
     const clients = kubeClients(node.getKubeConfig());

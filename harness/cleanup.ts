@@ -1,4 +1,5 @@
 import { run } from '../images/docker-cli.js';
+import { NETWORK_PREFIX, networkOwnerPid } from './cluster/cluster-network.js';
 import { OWNER_LABEL, SUITE_LABEL, ownerId } from './cluster/node-container.js';
 
 function processAlive(pid: number): boolean {
@@ -11,8 +12,9 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Removes containers the suite started. `all`: every one of them (`npm run down`). Otherwise only those whose
- * owning process on this machine is gone: what an interrupted run (Ctrl-C twice, a killed CI job) left behind.
+ * Removes containers the suite started, then the networks their nodes shared. `all`: every one of them (`npm run
+ * down`). Otherwise only those whose owning process on this machine is gone: what an interrupted run (Ctrl-C twice,
+ * a killed CI job) left behind.
  */
 export async function removeSuiteContainers(scope: 'all' | 'orphaned'): Promise<string[]> {
   const listed = await run('docker', ['ps', '-a', '--filter', `label=${SUITE_LABEL}=true`, '--format', `{{.ID}} {{.Label "${OWNER_LABEL}"}}`]);
@@ -32,6 +34,26 @@ export async function removeSuiteContainers(scope: 'all' | 'orphaned'): Promise<
   if (doomed.length > 0) {
     const removed = await run('docker', ['rm', '-f', '-v', ...doomed]);
     if (removed.code !== 0) throw new Error(`docker rm failed: ${removed.stderr.trim()}`);
+  }
+  await removeSuiteNetworks(scope);
+  return doomed;
+}
+
+/** Removes the suite's networks (see cluster-network.ts): all of them, or those whose owning process is gone. */
+async function removeSuiteNetworks(scope: 'all' | 'orphaned'): Promise<string[]> {
+  const listed = await run('docker', ['network', 'ls', '--filter', `name=${NETWORK_PREFIX}`, '--format', '{{.Name}}']);
+  if (listed.code !== 0) throw new Error(`docker network ls failed: ${listed.stderr.trim()}`);
+  const doomed = listed.stdout
+    .split('\n')
+    .filter((name) => name.startsWith(NETWORK_PREFIX))
+    .filter((name) => {
+      if (scope === 'all') return true;
+      const pid = networkOwnerPid(name);
+      return pid !== undefined && !processAlive(pid);
+    });
+  for (const name of doomed) {
+    const removed = await run('docker', ['network', 'rm', name]);
+    if (removed.code !== 0) console.warn(`[cleanup] could not remove network ${name}: ${removed.stderr.trim()}`);
   }
   return doomed;
 }

@@ -34,7 +34,7 @@ const NAMESPACE = 'microservices-demo';
 const SERVICES = ['api-gateway', 'worker', 'dashboard'] as const;
 const WORKLOADS = ['redis', ...SERVICES] as const;
 const PORTS: Record<(typeof WORKLOADS)[number], number> = { redis: 6379, 'api-gateway': 8080, worker: 8081, dashboard: 3000 };
-const REPLICAS: Record<(typeof WORKLOADS)[number], number> = { redis: 1, 'api-gateway': 2, worker: 1, dashboard: 1 };
+const REPLICAS: Record<(typeof WORKLOADS)[number], number> = { redis: 1, 'api-gateway': 2, worker: 1, dashboard: 2 };
 const IMAGES: Record<(typeof WORKLOADS)[number], string> = {
   redis: 'redis:7.4-bookworm',
   'api-gateway': 'kube-microservices-suite/api-gateway:0.1.0',
@@ -140,6 +140,8 @@ describe.each(targetNames)('%s', (target) => {
         ...WORKLOADS.flatMap((w) => [`Deployment/${w}`, `Service/${w}`]),
         'HorizontalPodAutoscaler/api-gateway',
         'HorizontalPodAutoscaler/worker',
+        'PodDisruptionBudget/api-gateway',
+        'PodDisruptionBudget/dashboard',
         'Ingress/microservices-demo',
       ].sort(),
     );

@@ -8,8 +8,12 @@ export interface ClusterInfo {
   kubeConfig: string;
   /** Where a NodePort is reached from the test process: nodePort -> base URL (http://127.0.0.1:<mapped>). */
   nodePortUrls: Record<string, string>;
-  /** The node containers (container mode), so scenarios can exec into or stop a node. */
-  nodeContainers: Array<{ nodeName: string; containerId: string }>;
+  /** The node containers (container mode), so scenarios can exec into or stop a node. The server comes first. */
+  nodeContainers: Array<{ nodeName: string; containerId: string; role?: 'server' | 'agent' }>;
+  /** Container mode: the Docker network the nodes share, and the server's URL on it (where agents join). */
+  network?: { name: string; serverUrl: string };
+  /** The controller-manager's node-monitor grace period, when the harness set it (container mode), in seconds. */
+  nodeMonitorGracePeriodSeconds?: number;
   /** Catalog name -> image reference present in the cluster. */
   images: Record<string, string>;
   /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */

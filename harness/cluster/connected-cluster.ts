@@ -5,9 +5,12 @@ import { run } from '../../images/docker-cli.js';
 import { applyObjects } from '../kube/apply.js';
 import { kubeClients, type KubeClients } from '../kube/clients.js';
 import { describeNamespace } from '../kube/diagnostics.js';
+import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
+import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
+import { joinAgents, type JoinedAgent } from './join-agents.js';
 import { loadImagesIntoNode } from './node-images.js';
 
 function deploymentAvailable(deployment: V1Deployment): boolean {
@@ -71,6 +74,33 @@ export class ConnectedCluster {
   async loadImages(refs: string[]): Promise<void> {
     if (this.info.mode === 'external') return; // an external cluster pulls them from KMS_IMAGE_REGISTRY
     await Promise.all(this.info.nodeContainers.map((node) => loadImagesIntoNode(node.containerId, refs)));
+  }
+
+  /** The cluster's node containers (container mode): the server first, then the agents that joined. */
+  nodes(): ClusterInfo['nodeContainers'] {
+    return [...this.info.nodeContainers];
+  }
+
+  /**
+   * Joins `count` agent nodes to this cluster (container mode: the server is on a network; see joinAgents) and loads
+   * images into them (`images`: catalog names; default every image of the cluster). The caller owns them:
+   * removeAgent() each when done.
+   */
+  async addAgents(count: number, options: { images?: string[] } = {}): Promise<JoinedAgent[]> {
+    const agents = await joinAgents(this, count, options);
+    for (const agent of agents) this.info.nodeContainers.push({ nodeName: agent.nodeName, containerId: agent.container.getId(), role: 'agent' });
+    return agents;
+  }
+
+  /**
+   * Takes an agent out of the cluster for good, whatever state it is in (running, killed): removes its container,
+   * then its Node object and the pods still bound to it (removeDeadNode). Returns those pods.
+   */
+  async removeAgent(agent: StartedAgentContainer): Promise<string[]> {
+    await agent.remove();
+    const index = this.info.nodeContainers.findIndex((node) => node.containerId === agent.getId());
+    if (index >= 0) this.info.nodeContainers.splice(index, 1);
+    return removeDeadNode(this.clients, agent.getNodeName());
   }
 
   /** Renders a kustomize directory (relative to the repository) with image references pointed at the cluster's. */

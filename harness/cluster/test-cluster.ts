@@ -1,10 +1,13 @@
 import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { readFileSync } from 'node:fs';
+import type { StartedNetwork } from 'testcontainers';
 import { resolveImages } from '../../images/resolve.js';
 import { run } from '../../images/docker-cli.js';
 import { kubeClients } from '../kube/clients.js';
 import { configureTestcontainers } from '../testcontainers-env.js';
+import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
+import { startClusterNetwork } from './cluster-network.js';
 import { ConnectedCluster } from './connected-cluster.js';
 import {
   INGRESS_CONTROLLER,
@@ -14,9 +17,17 @@ import {
   startIngressController,
   type IngressControllerMode,
 } from './ingress-controller.js';
-import { startNodeContainer } from './node-container.js';
+import type { JoinedAgent } from './join-agents.js';
+import { SUITE_LABEL, startNodeContainer } from './node-container.js';
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
+
+/**
+ * The node-monitor grace period the harness gives the controller-manager: a node that stops renewing its lease is
+ * marked NotReady (Ready=Unknown) this long after its last renewal. The node image's kubelets renew every 5 s
+ * (nodeLeaseDurationSeconds 20), so this spans four renewals; Kubernetes' default is 50 s (1.32+).
+ */
+export const NODE_MONITOR_GRACE_PERIOD_SECONDS = 20;
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
 
 /**
@@ -31,7 +42,8 @@ const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
  *   ...
  *   await cluster.stop();
  *
- * By default a Kubernetes node runs in a container (the `node` image: rancher/k3s upstream, or the offline build).
+ * By default one Kubernetes node runs in a container (the `node` image: rancher/k3s upstream, or the offline build),
+ * on a Docker network of its own so that agents can join it, at start (withAgents) or later (addAgents).
  * With KMS_KUBECONFIG set to a kubeconfig file, the user's own cluster is used instead and nothing is started.
  */
 export class TestCluster {
@@ -40,6 +52,8 @@ export class TestCluster {
   private overlay?: string;
   private namespaceToWait?: string;
   private ingress = false;
+  private agents = 0;
+  private nodeMonitorGracePeriodSeconds = NODE_MONITOR_GRACE_PERIOD_SECONDS;
 
   /** Catalog images (see images/catalog.ts) to resolve and load into the cluster. */
   withImages(names: string[]): this {
@@ -60,6 +74,18 @@ export class TestCluster {
    */
   withIngress(): this {
     this.ingress = true;
+    return this;
+  }
+
+  /** Agent nodes to join to the server before images are loaded and manifests applied (default 0: one node). */
+  withAgents(count: number): this {
+    this.agents = count;
+    return this;
+  }
+
+  /** How long a node that stopped reporting stays Ready (controller-manager --node-monitor-grace-period). */
+  withNodeMonitorGracePeriod(seconds: number): this {
+    this.nodeMonitorGracePeriodSeconds = seconds;
     return this;
   }
 
@@ -84,28 +110,44 @@ export class TestCluster {
     timings.imagesResolved = seconds(started);
 
     let node: StartedK3sContainer | undefined;
+    let network: StartedNetwork | undefined;
     let info: ClusterInfo;
     if (external) {
+      if (this.agents > 0) throw new Error('withAgents() needs a cluster the harness starts (unset KMS_KUBECONFIG)');
       log(`using the cluster of KMS_KUBECONFIG=${external}; no node container is started`);
       info = { mode: 'external', kubeConfig: readFileSync(external, 'utf8'), nodePortUrls: {}, nodeContainers: [], images: await this.publish(images), timings };
     } else {
       configureTestcontainers();
       log(`starting a node from ${images.node}`);
       const nodeStarted = Date.now();
-      node = await startNodeContainer(images.node!, nodePorts, 'kms-server', ingressMode === 'bundled' ? { bundledTraefik: k3sTraefikConfig() } : {});
+      network = await startClusterNetwork();
+      try {
+        node = await startNodeContainer(images.node!, {
+          nodeName: 'kms-server',
+          nodePorts,
+          network,
+          nodeMonitorGracePeriodSeconds: this.nodeMonitorGracePeriodSeconds,
+          ...(ingressMode === 'bundled' ? { bundledTraefik: k3sTraefikConfig() } : {}),
+        });
+      } catch (error) {
+        await network.stop().catch(() => undefined);
+        throw error;
+      }
       timings.nodeReady = seconds(nodeStarted);
       log(`node Ready in ${timings.nodeReady} s`);
       info = {
         mode: 'container',
         kubeConfig: node.getKubeConfig(),
         nodePortUrls: Object.fromEntries(nodePorts.map((port) => [String(port), `http://${node!.getHost()}:${node!.getMappedPort(port)}`])),
-        nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId() }],
+        nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId(), role: 'server' }],
+        network: { name: network.getName(), serverUrl: `https://${node.getIpAddress(network.getName())}:6443` },
+        nodeMonitorGracePeriodSeconds: this.nodeMonitorGracePeriodSeconds,
         images,
         timings,
       };
     }
 
-    const cluster = new StartedTestCluster(info, node);
+    const cluster = new StartedTestCluster(info, node, network);
     try {
       // The images go into containerd while kube-system comes up: both only need the node.
       const serviceImages = Object.entries(images).filter(([name]) => name !== 'node').map(([, ref]) => ref);
@@ -116,6 +158,13 @@ export class TestCluster {
       await cluster.waitForDeployments('kube-system', 120_000);
       timings.systemReady = seconds(systemStarted);
       log(`kube-system (CoreDNS, metrics-server) available ${timings.systemReady} s later`);
+      if (this.agents > 0) {
+        const joinStarted = Date.now();
+        // Agents get the images as they join; the server's load (started above) goes on meanwhile.
+        const agents = await cluster.addAgents(this.agents, { images: serviceImages });
+        timings.agentsReady = seconds(joinStarted);
+        log(`${agents.map((agent) => `${agent.nodeName} Ready in ${agent.joinSeconds} s`).join(', ')}`);
+      }
       await loading;
       if (serviceImages.length > 0) {
         timings.imagesLoaded = seconds(loadStarted);
@@ -172,16 +221,47 @@ export class TestCluster {
 }
 
 export class StartedTestCluster extends ConnectedCluster {
+  private readonly ownAgents: StartedAgentContainer[] = [];
+
   constructor(
     info: ClusterInfo,
     private readonly node: StartedK3sContainer | undefined,
+    private readonly network: StartedNetwork | undefined,
   ) {
     super(info);
   }
 
-  /** Stops and removes the node container (nothing to do for an external cluster). */
+  /** The agents this handle joined (withAgents, addAgents): kill() one to lose its node abruptly. */
+  get agents(): StartedAgentContainer[] {
+    return [...this.ownAgents];
+  }
+
+  /** As ConnectedCluster.addAgents, and stop() removes them with the cluster. */
+  override async addAgents(count: number, options: { images?: string[] } = {}): Promise<JoinedAgent[]> {
+    const agents = await super.addAgents(count, options);
+    this.ownAgents.push(...agents.map((agent) => agent.container));
+    return agents;
+  }
+
+  override async removeAgent(agent: StartedAgentContainer): Promise<string[]> {
+    const index = this.ownAgents.indexOf(agent);
+    if (index >= 0) this.ownAgents.splice(index, 1);
+    return super.removeAgent(agent);
+  }
+
+  /**
+   * Stops and removes the node containers and their network (nothing to do for an external cluster): the agents,
+   * also those a test process joined and did not remove (any suite container still on the network), then the server.
+   */
   async stop(): Promise<void> {
+    await Promise.all(this.ownAgents.map((agent) => agent.remove()));
+    if (this.network) {
+      const attached = await run('docker', ['ps', '-aq', '--filter', `network=${this.network.getName()}`, '--filter', `label=${SUITE_LABEL}=true`]);
+      const others = attached.stdout.split('\n').filter((id) => id && !this.node?.getId().startsWith(id));
+      if (others.length > 0) await run('docker', ['rm', '--force', '--volumes', ...others]);
+    }
     await this.node?.stop({ timeout: 10_000 });
+    await this.network?.stop();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -42,6 +42,14 @@ export function withVersion(version: string): (template: V1PodTemplateSpec) => V
   };
 }
 
+/** A restart, as `kubectl rollout restart` does it: a new template annotation, so every pod is replaced. */
+export function withRestart(at = new Date()): (template: V1PodTemplateSpec) => V1PodTemplateSpec {
+  return (template) => {
+    template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': at.toISOString() } };
+    return template;
+  };
+}
+
 /** Sets one environment variable of one container to a literal value (replacing a valueFrom). */
 export function withEnv(container: string, name: string, value: string): (template: V1PodTemplateSpec) => V1PodTemplateSpec {
   return (template) => {

@@ -1,7 +1,7 @@
 import type { V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
 import { watchUntil } from './watch-until.js';
-import { endpointSliceSelector, readyEndpointPods } from './workload-state.js';
+import { endpointSliceSelector, readyEndpointPods, readyEndpointsByNode } from './workload-state.js';
 
 /** Waits (watch, deadline) until a Service's ready endpoints satisfy a condition; resolves with the ready pod names. */
 export async function waitForEndpoints(
@@ -22,6 +22,27 @@ export async function waitForEndpoints(
     timeoutMs,
   });
   return readyEndpointPods(slices);
+}
+
+/** Waits (watch, deadline) until a Service's ready endpoints, counted per node, satisfy a condition. */
+export async function waitForEndpointsByNode(
+  clients: KubeClients,
+  target: { namespace: string; service: string },
+  what: string,
+  satisfied: (readyByNode: Record<string, number>) => boolean,
+  timeoutMs: number,
+): Promise<Record<string, number>> {
+  const { namespace, service } = target;
+  const selector = endpointSliceSelector(service);
+  const slices = await watchUntil<V1EndpointSlice>(clients.kc, {
+    what: `the ${service} Service's endpoints: ${what}`,
+    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    labelSelector: selector,
+    list: () => clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: selector }),
+    satisfied: (current) => satisfied(readyEndpointsByNode(current)),
+    timeoutMs,
+  });
+  return readyEndpointsByNode(slices);
 }
 
 /** Waits (watch, deadline) until the pods matching a label selector satisfy a condition. */

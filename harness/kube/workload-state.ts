@@ -30,3 +30,14 @@ export function deploymentCounts(deployment: V1Deployment): { desired: number; r
     replicas: deployment.status?.replicas ?? 0,
   };
 }
+
+/** Ready endpoints of a Service's EndpointSlices counted per node (endpoints without a nodeName count under '?'). */
+export function readyEndpointsByNode(slices: V1EndpointSlice[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const endpoint of slices.flatMap((slice) => slice.endpoints ?? [])) {
+    if (endpoint.conditions?.ready === false) continue;
+    const node = endpoint.nodeName ?? '?';
+    counts[node] = (counts[node] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -28,6 +28,9 @@ export interface LoadSummary {
   /** A few error messages, for the failure message. */
   errorSamples: string[];
   seconds: number;
+  /** When the first and the last failure (non-2xx or error) were seen, in ms since the epoch; unset if none. */
+  firstFailureAt?: number;
+  lastFailureAt?: number;
 }
 
 export interface RunningLoad {
@@ -47,6 +50,12 @@ export function startLoad(options: LoadOptions): RunningLoad {
   const timeline = options.timeline;
   timeline?.declareCounter('requests');
   timeline?.declareCounter('failures');
+  const failed = (): void => {
+    const at = Date.now();
+    summary.firstFailureAt ??= at;
+    summary.lastFailureAt = at;
+    timeline?.count('failures', 1, at);
+  };
 
   const instance = autocannon(
     {
@@ -67,14 +76,14 @@ export function startLoad(options: LoadOptions): RunningLoad {
     if (statusCode >= 200 && statusCode < 300) summary.ok += 1;
     else {
       summary.non2xx += 1;
-      timeline?.count('failures');
+      failed();
     }
   });
   instance.on('reqError', (error: unknown) => {
     summary.sent += 1;
     summary.errors += 1;
     timeline?.count('requests');
-    timeline?.count('failures');
+    failed();
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     if (summary.errorSamples.length < 5) summary.errorSamples.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${message}`);
   });

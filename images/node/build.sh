@@ -30,7 +30,9 @@ cached_build() {
     local out="$dir.partial"
     rm -rf "$out" && mkdir -p "$out"
     "$build" "$out"
-    rm -rf "$CACHE_DIR/bin/$name"-* && mv "$out" "$dir" # older builds of NAME are stale
+    local old # older builds of NAME are stale (the glob also matches $out, NAME-KEY.partial: spare it)
+    for old in "$CACHE_DIR/bin/$name"-*; do [ "$old" = "$out" ] || rm -rf "$old"; done
+    mv "$out" "$dir"
   fi
   cp "$dir/$name" "$bin/$name"
   ls -l "$bin/$name"
@@ -197,7 +199,7 @@ base_rootfs() {
 install_node() {
   local component
   install -m 755 "$bin/kms-kubernetes" "$rootfs/usr/local/bin/kms-kubernetes"
-  for component in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm kms-wait; do
+  for component in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm kms-wait kms-join; do
     ln -sf kms-kubernetes "$rootfs/usr/local/bin/$component"
   done
   install -m 755 "$here/entrypoint.sh" "$rootfs/usr/local/bin/entrypoint"

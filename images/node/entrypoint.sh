@@ -2,10 +2,23 @@
 # The node's init: boots upstream Kubernetes as plain processes and speaks the k3s command line, so that
 # @testcontainers/k3s (K3sContainer) drives this image as it drives rancher/k3s.
 #
-#   server [--disable=coredns,metrics-server,...] [--tls-san=NAME[,NAME]] [--node-name=NAME] [--node-ip=IP]
-#          [--kubelet-arg=KEY=VALUE] [--kube-apiserver-arg=KEY=VALUE] [--kube-controller-manager-arg=KEY=VALUE]
-#          [--kube-scheduler-arg=KEY=VALUE] [--kube-proxy-arg=KEY=VALUE]     (repeatable; other k3s flags: warning)
-#   agent  --server URL --token TOKEN                                       (not implemented yet)
+#   server [--token=TOKEN] [--disable=coredns,metrics-server,...] [--tls-san=NAME[,NAME]] [--node-name=NAME]
+#          [--node-ip=IP] [--kubelet-arg=KEY=VALUE] [--kube-apiserver-arg=KEY=VALUE]
+#          [--kube-controller-manager-arg=KEY=VALUE] [--kube-scheduler-arg=KEY=VALUE] [--kube-proxy-arg=KEY=VALUE]
+#          (repeatable; other k3s flags: warning)
+#   agent  --server=URL --token=TOKEN [--node-name=NAME] [--node-ip=IP] [--kubelet-arg=...] [--kube-proxy-arg=...]
+#   Environment, as k3s reads it: K3S_TOKEN (server and agent), K3S_URL (agent), K3S_NODE_NAME; flags win.
+#
+# Joining (agent): the server turns TOKEN into a Kubernetes bootstrap token (kms-join bootstrap-token: TOKEN
+# itself when it is ID.SECRET, else derived from its sha256), creates it with kubeadm's bootstrap-token phase
+# (cluster-info ConfigMap, RBAC for TLS bootstrap, CSR auto-approval) and writes the full k3s-style token
+# K10<sha256 of its CA certificate>::server:<password> to /var/lib/rancher/k3s/server/node-token. The agent
+# derives the same bootstrap token, trusts the server's CA from the signed cluster-info (and checks the CA hash
+# when given the full token: kms-join discover), and its kubelet gets a client certificate by TLS bootstrap.
+# kube-proxy on an agent uses the kubelet's credential (addon 05-node-proxier binds system:node-proxier to the
+# group system:nodes). Pod network: each node's CNI bridge uses the pod CIDR the controller-manager gave its
+# Node, and every node keeps a route to every other node's pod CIDR via that node's IP (kms-wait node-routes,
+# as flannel's host-gw backend does).
 #
 # stdout: this script's progress, timestamped. Each component logs to /var/log/kms/<component>.log.
 # "Node controller sync successful" (K3sContainer's wait strategy) is printed once the node is Ready, the
@@ -13,8 +26,8 @@
 # or the apiserver stops serving, the tail of its log is printed and the container exits non-zero. SIGTERM
 # (docker stop) stops everything in under 2 s.
 #
-# Layout: the server runs every component; an agent (to come) runs the node part only (prepare_node,
-# start_node_components) against a remote apiserver, so the functions below are split that way.
+# Layout: the server runs every component; an agent runs the node part only (prepare_node,
+# start_node_components) against the server's apiserver, so the functions below are split that way.
 set -Eeuo pipefail
 shopt -s nullglob
 
@@ -23,6 +36,7 @@ readonly CLUSTER_CIDR=10.42.0.0/16 NODE_POD_CIDR=10.42.0.0/24 SERVICE_CIDR=10.43
 readonly CLUSTER_DNS=10.43.0.10 CLUSTER_DOMAIN=cluster.local
 readonly K8S=/etc/kubernetes PKI=/etc/kubernetes/pki STATE=/run/kms LOGS=/var/log/kms
 readonly IMAGES_DIR=/var/lib/rancher/k3s/agent/images
+readonly NODE_TOKEN_FILE=/var/lib/rancher/k3s/server/node-token
 readonly ADMIN_KUBECONFIG=/etc/rancher/k3s/k3s.yaml
 export KUBECONFIG=$K8S/super-admin.conf
 
@@ -65,6 +79,10 @@ parse_args() {
     server | agent) ;;
     *) die "unknown command '$MODE' (this image speaks k3s's 'server' and 'agent')" ;;
   esac
+  # k3s's environment variables; flags given on the command line override them.
+  SERVER_URL=${K3S_URL:-}
+  TOKEN=${K3S_TOKEN:-}
+  NODE_NAME=${K3S_NODE_NAME:-}
   while [ $# -gt 0 ]; do
     local flag=$1 value= has_value=false
     shift
@@ -96,6 +114,10 @@ parse_args() {
       *) warn "ignoring unsupported k3s argument '$flag'" ;;
     esac
   done
+  if [ "$MODE" = agent ]; then
+    [ -n "$SERVER_URL" ] || die "agent needs --server URL (or K3S_URL)"
+    [ -n "$TOKEN" ] || die "agent needs --token TOKEN (or K3S_TOKEN)"
+  fi
   local component
   for component in "${DISABLED[@]}"; do
     case $component in
@@ -291,25 +313,32 @@ prepare_cgroups() {
   log "cgroup root $CGROUP_ROOT"
 }
 
-# Routing, the pod network's CNI config (a bridge; the first node always gets 10.42.0.0/24).
+# Routing and the egress guard. The CNI config comes once the node's pod CIDR is known (write_cni_config).
 prepare_network() {
   echo 1 >/proc/sys/net/ipv4/ip_forward
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  guard_pod_egress
+}
+
+# write_cni_config POD_CIDR: the pod network's CNI config, a bridge over this node's pod CIDR. Until it exists
+# the kubelet reports the network not ready, so no pod is scheduled here before it.
+write_cni_config() {
   mkdir -p /etc/cni/net.d
-  cat >/etc/cni/net.d/10-kms.conflist <<EOF
+  cat >/etc/cni/net.d/10-kms.conflist.tmp <<EOF
 {
   "cniVersion": "0.4.0",
   "name": "kms",
   "plugins": [
     {
       "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
-      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$NODE_POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }] }
+      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$1" }]], "routes": [{ "dst": "0.0.0.0/0" }] }
     },
     { "type": "portmap", "capabilities": { "portMappings": true } }
   ]
 }
 EOF
-  guard_pod_egress
+  mv /etc/cni/net.d/10-kms.conflist.tmp /etc/cni/net.d/10-kms.conflist
+  log "pod network: $1 on cni0"
 }
 
 # Pods may talk to pods, Services and the networks the node sits on; anything else is rejected at once, so a
@@ -340,6 +369,12 @@ apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 localAPIEndpoint: {advertiseAddress: $NODE_IP, bindPort: 6443}
 nodeRegistration: {name: $NODE_NAME}
+bootstrapTokens:
+- token: $BOOTSTRAP_TOKEN
+  ttl: 0s
+  description: agents join with it (k3s --token)
+  usages: [signing, authentication]
+  groups: [system:bootstrappers:kubeadm:default-node-token]
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
@@ -352,6 +387,30 @@ apiServer:
   certSANs: [$(IFS=,; echo "${sans[*]}")]
 EOF
   kubeadm init phase certs all --config "$K8S/kubeadm.yaml"
+  write_node_token
+}
+
+# The server's token, as k3s keeps it: TOKEN from --token/K3S_TOKEN (a full K10 token's password part), else a
+# random one. BOOTSTRAP_TOKEN is the Kubernetes bootstrap token agents derive from the same TOKEN.
+server_token() {
+  [ -n "$TOKEN" ] || TOKEN=$(tr -d - </proc/sys/kernel/random/uuid)
+  TOKEN=${TOKEN##*:}
+  BOOTSTRAP_TOKEN=$(kms-join bootstrap-token "$TOKEN") || die "unusable --token"
+}
+
+# /var/lib/rancher/k3s/server/node-token: the full token, pinning the CA (what `k3s token` prints and agents
+# take as --token; the harness reads it from here).
+write_node_token() {
+  local hash
+  hash=$(sha256sum "$PKI/ca.crt" | cut -c1-64)
+  mkdir -p "${NODE_TOKEN_FILE%/*}"
+  (umask 077 && echo "K10$hash::server:$TOKEN" >"$NODE_TOKEN_FILE")
+}
+
+# kubeadm's bootstrap-token phase: the bootstrap token, the RBAC that lets its holders post CSRs and get them
+# approved, and the cluster-info ConfigMap (kube-public) that the bootstrap signer signs with it.
+create_bootstrap_token() {
+  kubeadm init phase bootstrap-token --config "$K8S/kubeadm.yaml" --kubeconfig "$K8S/super-admin.conf" --skip-token-print
 }
 
 generate_kubeconfigs() {
@@ -501,25 +560,35 @@ evictionHard: {imagefs.available: "0%", nodefs.available: "0%", nodefs.inodesFre
 imageGCHighThresholdPercent: 100
 serializeImagePulls: false
 nodeStatusUpdateFrequency: 4s
+# The lease is renewed every quarter of its duration: every 5 s here (40 s / 10 s by default), so that a
+# node-monitor grace period of 20 s (what the harness sets) spans four renewals.
+nodeLeaseDurationSeconds: 20
 syncFrequency: 10s
 # Get, not Watch: a pod bound a moment before the apiserver's node authorizer knows it would otherwise wait
 # ~2 s for its ConfigMap/Secret informers to back off and retry (seen on CoreDNS at every boot).
 configMapAndSecretChangeDetectionStrategy: Get
 rotateCertificates: false
 EOF
+  # An agent has only a bootstrap kubeconfig: the kubelet writes kubelet.conf once its certificate is signed.
+  local bootstrap=()
+  [ "$MODE" = agent ] && bootstrap=(--bootstrap-kubeconfig="$K8S/bootstrap-kubelet.conf")
   start_component kubelet kubelet \
     --config="$STATE/kubelet.yaml" \
     --kubeconfig="$K8S/kubelet.conf" \
+    "${bootstrap[@]}" \
     --hostname-override="$NODE_NAME" \
     --node-ip="$NODE_IP" \
     "${KUBELET_ARGS[@]}"
 }
 
+# The server's kube-proxy is system:kube-proxy; an agent's uses the kubelet's credential (system:node:NAME).
 start_kube_proxy() {
+  local kubeconfig=$K8S/kube-proxy.conf
+  [ "$MODE" = agent ] && kubeconfig=$K8S/kubelet.conf
   cat >"$STATE/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
-clientConnection: {kubeconfig: $K8S/kube-proxy.conf}
+clientConnection: {kubeconfig: $kubeconfig}
 mode: iptables
 clusterCIDR: $CLUSTER_CIDR
 hostnameOverride: $NODE_NAME
@@ -565,9 +634,10 @@ image_tarballs() {
   printf '%s\n' "$IMAGES_DIR"/*.tar "$IMAGES_DIR"/*.tar.gz "$IMAGES_DIR"/*.tgz "$IMAGES_DIR"/*.tar.zst "$IMAGES_DIR"/*.tzst
 }
 
-# The cluster-admins binding first (kubectl logs/exec need it), then CoreDNS and metrics-server.
+# The cluster-admins binding first (kubectl logs/exec need it), the agents' kube-proxy binding, then CoreDNS and
+# metrics-server.
 apply_addons() {
-  local manifest files=(/etc/kms/addons/00-cluster-admins.yaml)
+  local manifest files=(/etc/kms/addons/00-cluster-admins.yaml /etc/kms/addons/05-node-proxier.yaml)
   disabled coredns || files+=(/etc/kms/addons/10-coredns.yaml)
   disabled metrics-server || files+=(/etc/kms/addons/20-metrics-server.yaml)
   for manifest in "${files[@]}"; do
@@ -602,17 +672,35 @@ prepare_node() {
   prepare_network
 }
 
-# Shared by server and agent: what runs pods (needs the kubeconfigs in $K8S).
+kubelet_kubeconfig_written() { [ -s "$K8S/kubelet.conf" ]; }
+
+# Shared by server and agent: what runs pods (needs the kubeconfigs in $K8S, or an agent's bootstrap one).
 start_node_components() {
   wait_until "containerd" 20 containerd_up
   start_job unpack-images unpack_cluster_images
   start_job import-images import_images $(image_tarballs)
   start_kubelet
+  wait_until "the kubelet's client certificate (TLS bootstrap)" 60 kubelet_kubeconfig_written
   start_kube_proxy
 }
 
+# Shared by server and agent: routes to the other nodes' pod CIDRs, kept as nodes come and go.
+start_node_routes() {
+  start_component node-routes kms-wait node-routes "$NODE_NAME"
+}
+
+# The server's CNI config is written before its Node exists (10.42.0.0/24: the first node always gets it);
+# check that the controller-manager agreed.
+check_server_pod_cidr() {
+  local cidr
+  cidr=$(kms-wait --timeout=60s pod-cidr "$NODE_NAME")
+  [ "$cidr" = "$NODE_POD_CIDR" ] || { echo "node $NODE_NAME got pod CIDR $cidr, its CNI bridge uses $NODE_POD_CIDR"; return 1; }
+}
+
 run_server() {
+  server_token
   prepare_node
+  write_cni_config "$NODE_POD_CIDR"
   start_containerd
   start_etcd
   start_job certs generate_certs
@@ -630,14 +718,19 @@ run_server() {
   log "kube-apiserver ready"
   start_component kube-apiserver-watchdog kms-wait watch-livez
   start_job apply-addons apply_addons
+  start_job bootstrap-token create_bootstrap_token
   start_controller_manager
   start_scheduler
+  start_node_routes
 
   start_job node-ready kms-wait --timeout=120s node-ready "$NODE_NAME"
   await node-ready "node $NODE_NAME to be Ready"
   log "node $NODE_NAME Ready"
   start_job label-node label_node
+  start_job pod-cidr check_server_pod_cidr
   await apply-addons "the addons to be applied"
+  await bootstrap-token "the bootstrap token and cluster-info"
+  await pod-cidr "the pod CIDR of node $NODE_NAME"
   await import-images "the image tarballs in $IMAGES_DIR to be imported"
   disabled coredns || start_job coredns-ready report_addon coredns "CoreDNS ready"
   disabled metrics-server || start_job metrics-server-ready report_addon metrics-server "metrics-server ready"
@@ -645,12 +738,24 @@ run_server() {
   supervise
 }
 
-# To come: prepare_node; start_containerd; get kubelet and kube-proxy kubeconfigs from the server (TLS
-# bootstrap with --token, or `kubeadm kubeconfig user` run on the server); write the CNI subnet from the node's
-# spec.podCIDR and route the other nodes' pod CIDRs via their IPs (flannel's host-gw); start_node_components;
-# supervise.
+# containerd, kubelet and kube-proxy, joining the server at SERVER_URL through its API with TOKEN alone.
 run_agent() {
-  die "agent mode is not implemented yet (it will run containerd, kubelet and kube-proxy joining $SERVER_URL)"
+  prepare_node
+  start_containerd
+  start_job discover kms-join discover --server="$SERVER_URL" --token="$TOKEN" --dir="$K8S" --timeout=120s
+  await discover "the cluster's CA from $SERVER_URL"
+  log "$(tail -n 1 "$LOGS/discover.log")"
+  export KUBECONFIG=$K8S/kubelet.conf # the node's own credential, once the kubelet has it
+  start_node_components
+  log "kubelet client certificate signed"
+  start_job pod-cidr kms-wait --timeout=60s pod-cidr "$NODE_NAME"
+  await pod-cidr "a pod CIDR for node $NODE_NAME"
+  write_cni_config "$(tail -n 1 "$LOGS/pod-cidr.log")"
+  start_node_routes
+  start_job node-ready kms-wait --timeout=120s node-ready "$NODE_NAME"
+  await node-ready "node $NODE_NAME to be Ready"
+  log "agent node $NODE_NAME Ready (joined $SERVER_URL)"
+  supervise
 }
 
 main() {

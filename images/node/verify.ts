@@ -7,13 +7,18 @@
 // 3. a NodePort Service reached on 127.0.0.1 through withExposedPorts(30080);
 // 4. stop(): the container, its volumes and its cgroups are gone;
 // 5. lifecycle: `docker stop` is quick and exits 0; killing kube-apiserver makes the node exit non-zero with the
-//    tail of its log.
+//    tail of its log;
+// 6. agent (--no-agent skips it): a server on a Docker network writes a K10 node-token; an agent container
+//    (`agent --server https://<server IP>:6443 --token <node-token>`) joins and is Ready; a pod on the server reaches
+//    a pod on the agent by pod IP and through a Service; `docker stop` of the agent is quick; deleting its Node
+//    removes the server's route to its pod CIDR.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, Exec, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
+import { Network } from 'testcontainers';
 
 const run = promisify(execFile);
 const NODE_PORT = 30080;
@@ -253,6 +258,68 @@ async function lifecycleRun(): Promise<void> {
   }
 }
 
+async function agentRun(): Promise<void> {
+  console.log('== agent: a second node joins over a Docker network');
+  const network = await new Network().start();
+  const server = await new K3sContainer(tag).withNetwork(network).start();
+  let agentId = '';
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromString(server.getKubeConfig());
+    const core = kc.makeApiClient(CoreV1Api);
+    const token = await docker('exec', server.getId(), 'cat', '/var/lib/rancher/k3s/server/node-token');
+    check(/^K10[0-9a-f]{64}::server:\S+$/.test(token), 'the server wrote a k3s-style node-token (K10<CA hash>::server:<password>)');
+    const serverUrl = `https://${server.getIpAddress(network.getName())}:6443`;
+    const started = Date.now();
+    agentId = await docker('run', '-d', '--privileged', '--cgroupns=host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup', '--tmpfs', '/run', '--tmpfs', '/var/run',
+      '--network', network.getName(), tag, 'agent', '--server', serverUrl, '--token', token, '--node-name=verify-agent');
+    await until('the agent node Ready', 60_000, async () => {
+      const node = await core.readNode({ name: 'verify-agent' });
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+    });
+    check(true, `agent node Ready ${seconds(Date.now() - started)} after docker run`);
+    const agentNode = await core.readNode({ name: 'verify-agent' });
+    check(agentNode.spec?.podCIDR === '10.42.1.0/24', 'the agent got pod CIDR 10.42.1.0/24', agentNode.spec?.podCIDR);
+
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    const web = busyboxPod('web', 'mkdir -p /www && echo hello-from-agent > /www/index.html && exec httpd -f -p 8080 -h /www');
+    web.spec!.nodeName = 'verify-agent';
+    const client = busyboxPod('client', 'exec sleep 3600');
+    client.spec!.nodeName = (await core.listNode()).items.find((n) => n.metadata?.name !== 'verify-agent')!.metadata!.name!;
+    await core.createNamespacedPod({ namespace: NAMESPACE, body: web });
+    await core.createNamespacedPod({ namespace: NAMESPACE, body: client });
+    const service = await core.createNamespacedService({
+      namespace: NAMESPACE,
+      body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    });
+    await until('pods on both nodes ready', 60_000, async () =>
+      (await podReady(core, NAMESPACE, 'app=web')) && (await podReady(core, NAMESPACE, 'app=client')),
+    );
+    const webIp = (await core.readNamespacedPod({ name: 'web', namespace: NAMESPACE })).status?.podIP ?? '';
+    const direct = await execIn(kc, 'client', ['timeout', '5', 'wget', '-q', '-O-', `http://${webIp}:8080`]);
+    check(direct.ok && direct.out === 'hello-from-agent', `a pod on the server reaches pod ${webIp} on the agent`, direct.out);
+    const viaService = await execIn(kc, 'client', ['timeout', '5', 'wget', '-q', '-O-', `http://${service.spec?.clusterIP}`]);
+    check(viaService.ok && viaService.out === 'hello-from-agent', 'and through a Service', viaService.out);
+    const logs = await core.readNamespacedPodLog({ namespace: NAMESPACE, name: 'web' });
+    check(typeof logs === 'string', "the agent's pod logs readable through the API");
+
+    const stopStarted = Date.now();
+    await docker('stop', '-t', '20', agentId);
+    const stopMs = Date.now() - stopStarted;
+    const code = await docker('inspect', '-f', '{{.State.ExitCode}}', agentId);
+    check(stopMs < 5000 && code === '0', `docker stop of the agent took ${seconds(stopMs)}, exit code ${code}`);
+    const routed = async () => (await docker('exec', server.getId(), 'ip', 'route')).includes('10.42.1.0/24');
+    check(await routed(), "the server routes the agent's pod CIDR");
+    await core.deleteNode({ name: 'verify-agent' });
+    await until("the server's route to the deleted node's pods removed", 20_000, async () => ((await routed()) ? undefined : true));
+    check(true, "deleting the agent's Node removed the server's route to its pod CIDR");
+  } finally {
+    if (agentId) await docker('rm', '-fv', agentId).catch(() => '');
+    await server.stop();
+    await network.stop();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.TESTCONTAINERS_RYUK_DISABLED !== 'true') {
     console.error('set TESTCONTAINERS_RYUK_DISABLED=true (Ryuk cannot be pulled here) and TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1');
@@ -260,6 +327,7 @@ async function main(): Promise<void> {
   }
   await mainRun();
   if (!process.argv.includes('--no-lifecycle')) await lifecycleRun();
+  if (!process.argv.includes('--no-agent')) await agentRun();
   console.log(failures === 0 ? '== all checks passed' : `== ${failures} check(s) FAILED`);
   process.exit(failures === 0 ? 0 : 1);
 }

@@ -1,7 +1,8 @@
 // A multi-call binary holding every Kubernetes component the node runs (like the old hyperkube): the
 // component is chosen by the name it is called by (kube-apiserver, kubelet, kubectl, ... are symlinks to it)
 // or by its first argument. One binary shares the common libraries and is ~4x smaller than seven.
-// Plus kms-wait, the entrypoint's waits (see wait.go).
+// Plus kms-wait, the entrypoint's waits and the node routes (wait.go, routes.go), and kms-join, how an agent
+// joins with k3s's --server and --token (join.go).
 // build.sh copies this folder into a writable copy of the k8s.io/kubernetes module as cmd/kms-kubernetes.
 package main
 
@@ -55,6 +56,7 @@ var components = map[string]func() int{
 		return 0
 	},
 	"kms-wait": kmsWait,
+	"kms-join": kmsJoin,
 }
 
 func main() {

@@ -6,8 +6,10 @@ package main
 //   readyz                          GET /readyz answers ok
 //   node-ready NODE                 the node is Ready and has no not-ready taint
 //   deployment-ready NAMESPACE NAME the deployment has all its replicas ready
+//   pod-cidr NODE                   the node has a spec.podCIDR (printed)
 // kms-wait watch-livez: the apiserver's watchdog. Runs until GET /livez has failed for 3 s in a row with
 // nothing listening (a process that stopped serving but did not exit), or for 30 s otherwise; then exits 1.
+// kms-wait node-routes NODE: runs until killed (routes.go): a route to every other node's pod CIDR via its IP.
 
 import (
 	"context"
@@ -27,6 +29,9 @@ func kmsWait() int {
 	args := os.Args[1:]
 	if len(args) == 1 && args[0] == "watch-livez" {
 		return watchLivez()
+	}
+	if len(args) == 2 && args[0] == "node-routes" {
+		return nodeRoutes(args[1])
 	}
 	timeout := 60 * time.Second
 	if len(args) > 0 && strings.HasPrefix(args[0], "--timeout=") {
@@ -58,8 +63,14 @@ func kmsWait() int {
 		fmt.Fprintf(os.Stderr, "kms-wait %s: not met after %s (last error: %v)\n", strings.Join(args, " "), timeout, last)
 		return 1
 	}
+	if output != "" {
+		fmt.Println(output)
+	}
 	return 0
 }
+
+// output: what a condition that reports a value (pod-cidr) found.
+var output string
 
 func condition(client *kubernetes.Clientset, args []string) (func(context.Context) (bool, error), error) {
 	switch {
@@ -86,6 +97,15 @@ func condition(client *kubernetes.Clientset, args []string) (func(context.Contex
 			}
 			return false, nil
 		}, nil
+	case len(args) == 2 && args[0] == "pod-cidr":
+		return func(ctx context.Context) (bool, error) {
+			node, err := client.CoreV1().Nodes().Get(ctx, args[1], metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			output = node.Spec.PodCIDR
+			return output != "", nil
+		}, nil
 	case len(args) == 3 && args[0] == "deployment-ready":
 		return func(ctx context.Context) (bool, error) {
 			d, err := client.AppsV1().Deployments(args[1]).Get(ctx, args[2], metav1.GetOptions{})
@@ -99,7 +119,7 @@ func condition(client *kubernetes.Clientset, args []string) (func(context.Contex
 			return d.Status.ReadyReplicas >= want, nil
 		}, nil
 	}
-	return nil, fmt.Errorf("usage: kms-wait [--timeout=60s] readyz | node-ready NODE | deployment-ready NAMESPACE NAME")
+	return nil, fmt.Errorf("usage: kms-wait [--timeout=60s] readyz | node-ready NODE | deployment-ready NAMESPACE NAME | pod-cidr NODE | node-routes NODE")
 }
 
 func restClient() (*kubernetes.Clientset, error) {
