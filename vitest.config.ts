@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
@@ -6,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 //   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run)
 export default defineConfig({
   test: {
+    // Unit and contract files mostly wait on containers (Redis, PostgreSQL) and child processes, so more workers than
+    // cores pays: 51 s instead of 85 s on 2 cores. The scenarios still run one file at a time (fileParallelism).
+    maxWorkers: Math.max(4, availableParallelism()),
     reporters: ['default', './harness/summary-reporter.ts'],
     projects: [
       {

@@ -191,7 +191,8 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
     beforeAll(async () => {
       const listBoth = async () => (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: bothPods })).items;
       restartsBefore = restartCount(await listBoth());
-      totalsBefore = (await workerTotals())!;
+      // Retried: the previous test restarted a gateway container, and a pooled keep-alive connection to it fails once.
+      totalsBefore = await vi.waitFor(async () => (await workerTotals()) ?? Promise.reject(new Error('no worker totals yet')), { timeout: 20_000, interval: 500 });
       const { timeline, finish } = recording('redis-outage');
       const traffic = startLoad({ url: `${gatewayUrl}/api/info`, rate: 20, connections: 2, maxSeconds: 150, timeline });
       let restore: (() => Promise<void>) | undefined;
