@@ -96,17 +96,26 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
   it('routes /api/status and /api/info to the gateway, answering by its contract, balanced over its ready pods', async () => {
     const status = StatusResponseSchema.parse(json(await viaIngress('/api/status')));
     expect(status.redis.connected).toBe(true);
-    const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items.filter(podReady);
-    const names = pods.map((pod) => pod.metadata!.name!).sort();
-    expect(names.length).toBeGreaterThanOrEqual(2);
-    const answered = new Set<string>();
-    for (let i = 0; i < 4 * names.length; i += 1) {
-      const info = InfoResponseSchema.parse(json(await viaIngress('/api/info')));
-      expect(names).toContain(info.pod);
-      answered.add(info.pod);
-    }
-    // Traefik balances over the Service's endpoints itself (round robin), so every ready gateway pod answers.
-    expect([...answered].sort()).toEqual(names);
+    // Polled with a deadline: an earlier file may have left a rollout or a scale-up settling, and Traefik learns of a
+    // pod that just became ready through its watch and a reload, a moment after the EndpointSlice.
+    await vi.waitFor(
+      async () => {
+        const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items.filter(
+          (pod) => podReady(pod) && !pod.metadata?.deletionTimestamp,
+        );
+        const names = pods.map((pod) => pod.metadata!.name!).sort();
+        expect(names.length).toBeGreaterThanOrEqual(2);
+        const answered = new Set<string>();
+        for (let i = 0; i < 4 * names.length; i += 1) {
+          const info = InfoResponseSchema.parse(json(await viaIngress('/api/info')));
+          answered.add(info.pod);
+        }
+        // Traefik balances over the Service's endpoints itself (round robin), so every ready gateway pod answers, and
+        // only those.
+        expect([...answered].sort()).toEqual(names);
+      },
+      { timeout: 30_000, interval: 1_000 },
+    );
   });
 
   it('answers 404 for a host that no rule names, and for a request without the host', async () => {
