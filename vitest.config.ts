@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import ScenarioSequencer from './harness/scenario-sequencer.js';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
 //   unit       services, manifests, images, harness: in-process, with a real Redis in a container
@@ -10,6 +11,7 @@ export default defineConfig({
     // Unit and contract files mostly wait on containers (Redis, PostgreSQL) and child processes, so more workers than
     // cores pays: 51 s instead of 85 s on 2 cores. The scenarios still run one file at a time (fileParallelism).
     maxWorkers: Math.max(4, availableParallelism()),
+    sequence: { sequencer: ScenarioSequencer },
     reporters: ['default', './harness/summary-reporter.ts'],
     projects: [
       {

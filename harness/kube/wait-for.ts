@@ -3,46 +3,48 @@ import type { KubeClients } from './clients.js';
 import { watchUntil } from './watch-until.js';
 import { endpointSliceSelector, readyEndpointPods, readyEndpointsByNode } from './workload-state.js';
 
+/** Waits (watch, deadline) until a view of a Service's EndpointSlices satisfies a condition; resolves with that view. */
+async function waitForSlices<T>(
+  clients: KubeClients,
+  target: { namespace: string; service: string },
+  what: string,
+  view: (slices: V1EndpointSlice[]) => T,
+  satisfied: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const { namespace, service } = target;
+  const selector = endpointSliceSelector(service);
+  const slices = await watchUntil<V1EndpointSlice>(clients.kc, {
+    what: `the ${service} Service's endpoints: ${what}`,
+    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    labelSelector: selector,
+    list: () => clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: selector }),
+    satisfied: (current) => satisfied(view(current)),
+    timeoutMs,
+  });
+  return view(slices);
+}
+
 /** Waits (watch, deadline) until a Service's ready endpoints satisfy a condition; resolves with the ready pod names. */
-export async function waitForEndpoints(
+export function waitForEndpoints(
   clients: KubeClients,
   target: { namespace: string; service: string },
   what: string,
   satisfied: (readyPods: string[]) => boolean,
   timeoutMs: number,
 ): Promise<string[]> {
-  const { namespace, service } = target;
-  const selector = endpointSliceSelector(service);
-  const slices = await watchUntil<V1EndpointSlice>(clients.kc, {
-    what: `the ${service} Service's endpoints: ${what}`,
-    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
-    labelSelector: selector,
-    list: () => clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: selector }),
-    satisfied: (current) => satisfied(readyEndpointPods(current)),
-    timeoutMs,
-  });
-  return readyEndpointPods(slices);
+  return waitForSlices(clients, target, what, readyEndpointPods, satisfied, timeoutMs);
 }
 
 /** Waits (watch, deadline) until a Service's ready endpoints, counted per node, satisfy a condition. */
-export async function waitForEndpointsByNode(
+export function waitForEndpointsByNode(
   clients: KubeClients,
   target: { namespace: string; service: string },
   what: string,
   satisfied: (readyByNode: Record<string, number>) => boolean,
   timeoutMs: number,
 ): Promise<Record<string, number>> {
-  const { namespace, service } = target;
-  const selector = endpointSliceSelector(service);
-  const slices = await watchUntil<V1EndpointSlice>(clients.kc, {
-    what: `the ${service} Service's endpoints: ${what}`,
-    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
-    labelSelector: selector,
-    list: () => clients.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: selector }),
-    satisfied: (current) => satisfied(readyEndpointsByNode(current)),
-    timeoutMs,
-  });
-  return readyEndpointsByNode(slices);
+  return waitForSlices(clients, target, what, readyEndpointsByNode, satisfied, timeoutMs);
 }
 
 /** Waits (watch, deadline) until the pods matching a label selector satisfy a condition. */
