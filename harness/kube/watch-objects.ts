@@ -8,6 +8,8 @@ export interface WatchObjectsOptions<T extends KubernetesObject> {
   labelSelector?: string;
   /** Called with the whole current set after the list and after every event. */
   onChange: (objects: T[], at: number) => void;
+  /** Called when a list or a watch request fails (the watch retries a second later). */
+  onError?: (error: unknown) => void;
 }
 
 export interface ObjectsWatch {
@@ -18,7 +20,7 @@ const key = (object: KubernetesObject): string => `${object.metadata?.namespace 
 
 /**
  * Follows a collection until stopped (list, then watch from that version; relist when the watch ends), reporting
- * the full set of objects on every change. For recording what happens during a scenario; waits use watchUntil.
+ * the full set of objects on every change. Recordings use it directly; waits through watchUntil.
  */
 export function watchObjects<T extends KubernetesObject>(kc: KubeConfig, options: WatchObjectsOptions<T>): ObjectsWatch {
   const objects = new Map<string, T>();
@@ -45,7 +47,8 @@ export function watchObjects<T extends KubernetesObject>(kc: KubeConfig, options
         () => void (stopped ? undefined : setTimeout(listAndWatch, 200)),
       );
       if (stopped) abort.abort();
-    } catch {
+    } catch (error) {
+      options.onError?.(error);
       if (!stopped) setTimeout(listAndWatch, 1000);
     }
   };

@@ -1,4 +1,5 @@
-import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { watchObjects, type ObjectsWatch } from './watch-objects.js';
 
 export interface WatchUntilOptions<T extends KubernetesObject> {
   /** What is awaited, in words, for the error message: "deployments in microservices-demo to be available". */
@@ -15,58 +16,31 @@ export interface WatchUntilOptions<T extends KubernetesObject> {
   explain?: () => Promise<string>;
 }
 
-function key(object: KubernetesObject): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-}
-
 /**
- * Waits until a collection satisfies a condition, driven by a real watch (list, then watch from that version;
- * relist if the watch ends), with a deadline. Resolves with the objects that satisfied it.
+ * Waits until a collection satisfies a condition, driven by a real watch (watchObjects: list, then watch from that
+ * version; relist if the watch ends), with a deadline. Resolves with the objects that satisfied it.
  */
 export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, options: WatchUntilOptions<T>): Promise<T[]> {
-  const deadline = Date.now() + options.timeoutMs;
-  const objects = new Map<string, T>();
-  let abort: AbortController | undefined;
+  let lastError: string | undefined;
+  let watch: ObjectsWatch | undefined;
   let timer: NodeJS.Timeout | undefined;
   let finished = false;
-  let lastError: string | undefined;
 
   const outcome = new Promise<T[]>((resolve, reject) => {
-    const check = (): boolean => {
-      const current = [...objects.values()];
-      if (!finished && options.satisfied(current)) {
-        finished = true;
-        resolve(current);
-      }
-      return finished;
-    };
-
-    const listAndWatch = async (): Promise<void> => {
-      if (finished) return;
-      try {
-        const listed = await options.list();
-        objects.clear();
-        for (const item of listed.items) objects.set(key(item), item);
-        if (check()) return;
-        abort = await new Watch(kc).watch(
-          options.path,
-          { resourceVersion: listed.metadata?.resourceVersion, allowWatchBookmarks: true, labelSelector: options.labelSelector },
-          (phase: string, object: T) => {
-            if (phase === 'BOOKMARK') return;
-            if (phase === 'DELETED') objects.delete(key(object));
-            else objects.set(key(object), object);
-            check();
-          },
-          () => void (finished || Date.now() > deadline ? undefined : setTimeout(listAndWatch, 200)),
-        );
-      } catch (error) {
+    watch = watchObjects<T>(kc, {
+      path: options.path,
+      list: options.list,
+      labelSelector: options.labelSelector,
+      onChange: (objects) => {
+        if (!finished && options.satisfied(objects)) {
+          finished = true;
+          resolve(objects);
+        }
+      },
+      onError: (error) => {
         lastError = describeError(error);
-        if (!finished && Date.now() < deadline) setTimeout(listAndWatch, 1000);
-        else if (!finished) reject(error as Error);
-      }
-    };
-
-    void listAndWatch();
+      },
+    });
     timer = setTimeout(async () => {
       if (finished) return;
       finished = true;
@@ -82,7 +56,7 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
   } finally {
     finished = true;
     clearTimeout(timer);
-    abort?.abort();
+    watch?.stop();
   }
 }
 
