@@ -48,14 +48,14 @@ describe('fetching an upstream with a deadline', () => {
     const elapsed = performance.now() - startedAt;
     expect(result).toMatchObject({ ok: false, httpStatus: null, error: 'timed out after 300 ms' });
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(700);
+    expect(elapsed).toBeLessThan(2000); // a loaded host stalls timers; without the deadline it never ends
   });
 
   it('gives up on a body that stops half-way, within the deadline', async () => {
     const startedAt = performance.now();
     const result = await fetchJson(`${upstream.url}/hang-body`, 300);
     expect(result).toMatchObject({ ok: false, error: 'timed out after 300 ms' });
-    expect(performance.now() - startedAt).toBeLessThan(700);
+    expect(performance.now() - startedAt).toBeLessThan(2000);
   });
 
   it('reports refused connections, error statuses and bodies that are not JSON', async () => {
@@ -78,15 +78,15 @@ describe('fetching an upstream with a deadline', () => {
     const overview = await collectOverview({
       gatewayUrl: `${upstream.url}/hang`,
       workerUrl: `${upstream.url}/hang`,
-      timeoutMs: 400,
+      timeoutMs: 1000,
       staleTaskSeconds: 60,
       redisSlowMs: 100,
     });
     const elapsed = performance.now() - startedAt;
-    expect(elapsed).toBeLessThan(1000); // three sequential calls would take 1200 ms
+    expect(elapsed).toBeLessThan(2500); // three sequential calls would take 3000 ms
     expect(OverviewSchema.parse(overview).services.map((service) => [service.id, service.status, service.error])).toEqual([
-      ['gateway', 'down', 'timed out after 400 ms'],
-      ['worker', 'down', 'timed out after 400 ms'],
+      ['gateway', 'down', 'timed out after 1000 ms'],
+      ['worker', 'down', 'timed out after 1000 ms'],
       ['redis', 'unknown', 'the gateway did not report it (see the gateway)'],
     ]);
     expect(overview.overall).toBe('down');

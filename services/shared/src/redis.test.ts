@@ -32,7 +32,7 @@ describe('the Redis client factory', () => {
       await eventually(async () => isRedisConnected(client), (connected) => !connected);
       const startedAt = performance.now();
       await expect(client.get('anything')).rejects.toThrow();
-      expect(performance.now() - startedAt).toBeLessThan(100);
+      expect(performance.now() - startedAt).toBeLessThan(500); // queueing would last the 1 s connect timeout
       expect(await pingRedis(client, 500)).toEqual({ ok: false, latencyMs: null, error: expect.stringMatching(/^not connected/) });
 
       await proxy.restore();
@@ -53,7 +53,7 @@ describe('the Redis client factory', () => {
       await eventually(async () => client.status, (status) => status === 'connect');
       const startedAt = performance.now();
       await expect(client.get('anything')).rejects.toThrow();
-      expect(performance.now() - startedAt).toBeLessThan(100);
+      expect(performance.now() - startedAt).toBeLessThan(500); // queueing would last the 1 s connect timeout
     } finally {
       client.disconnect();
       await proxy.close();
@@ -68,7 +68,7 @@ describe('the Redis client factory', () => {
       const startedAt = performance.now();
       const result = await pingRedis(client, 200);
       expect(result).toEqual({ ok: false, latencyMs: null, error: 'ping timed out after 200 ms' });
-      expect(performance.now() - startedAt).toBeLessThan(400);
+      expect(performance.now() - startedAt).toBeLessThan(2000); // not the 5 s command timeout
     } finally {
       client.disconnect();
       await proxy.close();
