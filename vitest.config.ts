@@ -1,17 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import ScenarioSequencer from './harness/scenario-sequencer.js';
+import { scenarioLanes } from './harness/system.js';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
 //   unit       services, manifests, images, harness: in-process, with a real Redis in a container
 //   contracts  every service started on loopback against real dependencies, checked against contracts/
-//   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run)
+//   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run), each file on
+//              its own copy of the system, one file per core at a time (scenarioLanes)
 export default defineConfig({
   test: {
     // Unit and contract files mostly wait on containers (Redis, PostgreSQL) and child processes, so more workers than
-    // cores pays: 51 s instead of 85 s on 2 cores. The scenarios still run one file at a time (fileParallelism).
+    // cores pays: 51 s instead of 85 s on 2 cores.
     maxWorkers: Math.max(4, availableParallelism()),
-    sequence: { sequencer: ScenarioSequencer },
     reporters: ['default', './harness/summary-reporter.ts'],
     projects: [
       {
@@ -37,13 +37,15 @@ export default defineConfig({
       {
         test: {
           name: 'scenarios',
-          // Last, alone: timing-sensitive scenarios (rollouts, HPA) never share the 2 cores with unit tests. Their
-          // cluster boots in the background while the unit and contract tests run.
+          // Last: timing-sensitive scenarios (rollouts, HPA) never share the cores with unit tests. Their cluster
+          // boots in the background while the unit and contract tests run. Files run side by side, each on its own
+          // copy of the system (harness/scenario-system.ts: a worker's VITEST_POOL_ID is its lane of NodePorts); the
+          // longest start first (vitest's order: slowest last time, or largest file).
           sequence: { groupOrder: 2 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],
           setupFiles: ['harness/setup/cluster.ts'],
-          fileParallelism: false,
+          maxWorkers: scenarioLanes(),
           testTimeout: 600_000,
           hookTimeout: 1_800_000,
         },

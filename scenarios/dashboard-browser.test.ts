@@ -7,9 +7,10 @@ import { repoRoot } from '../images/catalog.js';
 import { launchChromium } from '../harness/browser.js';
 import { scaleDeployment } from '../harness/kube/scale.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
+const SCENARIO = 'dashboard-browser';
 const REFRESH_SECONDS = 5;
 const artifacts = join(repoRoot, 'artifacts', 'dashboard-browser');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -46,23 +47,22 @@ const redisAndDependentsFlagged = (statuses: CardStatus) =>
 // the system's health live, turns red/amber when Redis goes away, and green again when it is back.
 describe('dashboard: a person sees the system health live', () => {
   const cluster = useCluster();
+  const { namespace } = useSystem(cluster, SCENARIO);
   let browser: Browser;
   let page: Page;
   let dashboardUrl: string;
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+    dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${dashboardUrl}/`);
   });
 
   afterAll(async () => {
-    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 1).catch(() => undefined);
-    await cluster.waitForDeployments(NAMESPACE);
     await browser?.close();
   });
 
@@ -102,7 +102,7 @@ describe('dashboard: a person sees the system health live', () => {
   });
 
   it('shows Redis and the services that depend on it in red or amber within two refreshes of Redis stopping', async () => {
-    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 0);
+    await scaleDeployment(cluster.clients, namespace, 'redis', 0);
     const stopped = Date.now(); // Redis exits on the SIGTERM that follows at once (no preStop)
     // Two refreshes, plus the dashboard's upstream timeout and the gateway's Redis ping timeout.
     const statuses = await waitForCards(page, redisAndDependentsFlagged, 2 * REFRESH_SECONDS * 1000 + 5_000);
@@ -111,8 +111,8 @@ describe('dashboard: a person sees the system health live', () => {
   });
 
   it('turns green again once Redis is back', async () => {
-    await scaleDeployment(cluster.clients, NAMESPACE, 'redis', 1);
-    await cluster.waitForDeployments(NAMESPACE, 120_000);
+    await scaleDeployment(cluster.clients, namespace, 'redis', 1);
+    await cluster.waitForDeployments(namespace, 120_000);
     await waitForCards(page, allUp, 30_000);
     await page.screenshot({ path: join(artifacts, '4-green-again.png'), fullPage: true });
   });

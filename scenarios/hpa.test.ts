@@ -4,13 +4,13 @@ import { recordHpa } from '../harness/evidence/record-hpa.js';
 import { recordWorkload } from '../harness/evidence/record-workload.js';
 import { Timeline } from '../harness/evidence/timeline.js';
 import { DEFAULT_PANELS, writeEvidence } from '../harness/evidence/write-evidence.js';
-import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { waitForRollout } from '../harness/kube/rollout.js';
 import { watchUntil } from '../harness/kube/watch-until.js';
 import { describeLoad, startLoad, type LoadSummary } from '../harness/load/constant-load.js';
 import { podsAnswering } from '../harness/load/distinct-pods.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE, TEST_OVERLAY } from '../harness/system.js';
+import { TEST_OVERLAY } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // Autoscaling of the api-gateway on CPU, on the live cluster (metrics-server -> HPA -> Deployment). The gateway
@@ -22,11 +22,11 @@ const MIN_REPLICAS = 2;
 const MAX_LOAD_SECONDS = 120;
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
-const hpaWatch = (clients: ReturnType<typeof useCluster>['clients'], name: string, what: string, satisfied: (hpa: V2HorizontalPodAutoscaler) => boolean, timeoutMs: number) =>
+const hpaWatch = (clients: ReturnType<typeof useCluster>['clients'], namespace: string, name: string, what: string, satisfied: (hpa: V2HorizontalPodAutoscaler) => boolean, timeoutMs: number) =>
   watchUntil<V2HorizontalPodAutoscaler>(clients.kc, {
     what: `HPA ${name}: ${what}`,
-    path: `/apis/autoscaling/v2/namespaces/${NAMESPACE}/horizontalpodautoscalers`,
-    list: () => clients.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: NAMESPACE }),
+    path: `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers`,
+    list: () => clients.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
     satisfied: (hpas) => hpas.some((hpa) => hpa.metadata?.name === name && satisfied(hpa)),
     timeoutMs,
   });
@@ -40,30 +40,29 @@ const reportsAllMetrics = (hpa: V2HorizontalPodAutoscaler): boolean => {
 
 describe('hpa: the api-gateway scales out under CPU load', () => {
   const cluster = useCluster();
+  const { namespace } = useSystem(cluster, SCENARIO);
   const { clients } = cluster;
-  const explain = () => cluster.describe(NAMESPACE);
+  const explain = () => cluster.describe(namespace);
   const figures: Record<string, string | number> = {};
   let gatewayUrl: string;
 
   beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl(GATEWAY, NAMESPACE);
+    gatewayUrl = await cluster.serviceUrl(GATEWAY, namespace);
   });
 
-  afterAll(async () => {
-    // Not the 300 s scale-down: a re-created HPA has no memory of the load, and the overlay puts 2 replicas back.
-    await restoreDeployedSystem(cluster);
+  afterAll(() => {
     console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   it('has the worker HPA applied and reporting every metric (no <unknown> targets)', async () => {
-    const [hpa] = await hpaWatch(clients, 'worker', 'current values for every metric', reportsAllMetrics, 120_000);
+    const [hpa] = await hpaWatch(clients, namespace, 'worker', 'current values for every metric', reportsAllMetrics, 120_000);
     expect(hpa, 'the worker HPA').toBeDefined();
   });
 
   it('has the scale-up and scale-down behaviour the manifests declare (scale down after 300 s, scale up at once)', async () => {
-    const live = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace: NAMESPACE });
+    const live = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
     const declared = (await cluster.render(TEST_OVERLAY)).find((object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata?.name === GATEWAY) as
       | V2HorizontalPodAutoscaler
       | undefined;
@@ -82,22 +81,22 @@ describe('hpa: the api-gateway scales out under CPU load', () => {
 
     beforeAll(async () => {
       // The HPA must have a CPU reading before the load, or the reaction time includes its first metrics.
-      await hpaWatch(clients, GATEWAY, 'current values for every metric', reportsAllMetrics, 120_000);
+      await hpaWatch(clients, namespace, GATEWAY, 'current values for every metric', reportsAllMetrics, 120_000);
       const timeline = new Timeline(SCENARIO, 'scale-up');
-      const workload = recordWorkload(clients, timeline, { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: 'app.kubernetes.io/name=api-gateway' });
-      const hpaRecording = recordHpa(clients, timeline, { namespace: NAMESPACE, name: GATEWAY });
+      const workload = recordWorkload(clients, timeline, { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: 'app.kubernetes.io/name=api-gateway' });
+      const hpaRecording = recordHpa(clients, timeline, { namespace, name: GATEWAY });
       const traffic = startLoad({ url: `${gatewayUrl}/api/status`, rate: 400, connections: 16, maxSeconds: MAX_LOAD_SECONDS, reconnectEvery: 50, timeline });
       const loadStarted = Date.now();
       timeline.mark('load started');
       try {
         const [hpa] = await Promise.race([
-          hpaWatch(clients, GATEWAY, `desired replicas above ${MIN_REPLICAS}`, (item) => (item.status?.desiredReplicas ?? 0) > MIN_REPLICAS, MAX_LOAD_SECONDS * 1000),
+          hpaWatch(clients, namespace, GATEWAY, `desired replicas above ${MIN_REPLICAS}`, (item) => (item.status?.desiredReplicas ?? 0) > MIN_REPLICAS, MAX_LOAD_SECONDS * 1000),
           traffic.done.then(() => Promise.reject(new Error(`the load ended (${MAX_LOAD_SECONDS} s) before the HPA scaled up`))),
         ]);
         decisionAfterMs = Date.now() - loadStarted;
         desired = hpa!.status!.desiredReplicas!;
         timeline.mark(`HPA desired ${desired}`);
-        await waitForRollout(clients, NAMESPACE, GATEWAY, 120_000, explain);
+        await waitForRollout(clients, namespace, GATEWAY, 120_000, explain);
         readyAfterMs = Date.now() - loadStarted;
         timeline.mark('new pods ready');
         answering = await podsAnswering(gatewayUrl, 40);

@@ -3,18 +3,18 @@ import { InfoResponseSchema, StatusResponseSchema } from '../contracts/api-gatew
 import { OverviewSchema } from '../contracts/dashboard.js';
 import { INGRESS_CONTROLLER } from '../harness/cluster/ingress-controller.js';
 import { httpGet, type HttpResponse } from '../harness/http-get.js';
-import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/rollout.js';
 import { setHpaBounds } from '../harness/kube/scale.js';
 import { podReady } from '../harness/kube/workload-state.js';
 import { describeLoad } from '../harness/load/constant-load.js';
 import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { INGRESS_HOST, NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // The system's Ingress (manifests/base/ingress), served by a real controller: Traefik, reached through its NodePort
-// on 127.0.0.1 with the rule's host as the Host header, as a browser pointed at microservices-demo.local would.
+// on 127.0.0.1 with the rule's host as the Host header, as a browser pointed at microservices-demo.local would
+// (this file's copy of the system has the host ingress.microservices-demo.local: see harness/scenario-system.ts).
 const SCENARIO = 'ingress';
 const GATEWAY = 'api-gateway';
 const GATEWAY_PODS = 'app.kubernetes.io/name=api-gateway';
@@ -25,14 +25,15 @@ const RECONNECT_EVERY = 20;
 const MIN_REQUESTS = 5_000;
 const ROLLOUT_TIMEOUT_MS = 150_000;
 
-describe('ingress: a real controller routes microservices-demo.local to the dashboard and the gateway', () => {
+describe("ingress: a real controller routes the system's host to the dashboard and the gateway", () => {
   const cluster = useCluster();
+  const { namespace, ingressHost } = useSystem(cluster, SCENARIO);
   const { clients } = cluster;
   const figures: Record<string, string | number> = {};
   let ingressUrl: string;
 
   /** A GET through the controller's NodePort with `host` as the Host header (null: the address's own, 127.0.0.1:<port>). */
-  const viaIngress = (path: string, host: string | null = INGRESS_HOST): Promise<HttpResponse> =>
+  const viaIngress = (path: string, host: string | null = ingressHost): Promise<HttpResponse> =>
     httpGet(`${ingressUrl}${path}`, host === null ? {} : { headers: { host } });
 
   const json = (response: HttpResponse): unknown => {
@@ -61,11 +62,11 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
     console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
   describeNamespaceOnFailure(cluster, INGRESS_CONTROLLER.namespace);
 
   it("is served by a ready controller of the IngressClass the Ingress names (traefik.io/ingress-controller)", async () => {
-    const ingress = await clients.networking.readNamespacedIngress({ name: 'microservices-demo', namespace: NAMESPACE });
+    const ingress = await clients.networking.readNamespacedIngress({ name: 'microservices-demo', namespace });
     const className = ingress.spec?.ingressClassName;
     expect(className).toBe('traefik');
     const ingressClass = await clients.networking.readIngressClass({ name: className! });
@@ -77,7 +78,7 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
   });
 
   it('serves the dashboard page at /, with its assets and its data (/api/overview) from the dashboard', async () => {
-    const dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+    const dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
     const page = await viaIngress('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
@@ -100,7 +101,7 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
     // pod that just became ready through its watch and a reload, a moment after the EndpointSlice.
     await vi.waitFor(
       async () => {
-        const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items.filter(
+        const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: GATEWAY_PODS })).items.filter(
           (pod) => podReady(pod) && !pod.metadata?.deletionTimestamp,
         );
         const names = pods.map((pod) => pod.metadata!.name!).sort();
@@ -119,7 +120,7 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
   });
 
   it('answers 404 for a host that no rule names, and for a request without the host', async () => {
-    for (const host of ['unknown.example', `dashboard.${INGRESS_HOST}`, null]) {
+    for (const host of ['unknown.example', `dashboard.${ingressHost}`, null]) {
       for (const path of ['/', '/api/info']) {
         const response = await viaIngress(path, host);
         expect(response.status, `Host ${host ?? '(none)'} ${path}: ${response.body.slice(0, 100)}`).toBe(404);
@@ -132,28 +133,28 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
 
     beforeAll(async () => {
       // The load would make the HPA scale out mid-rollout; hold it at its floor (autoscaling is hpa.test.ts' subject).
-      const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace: NAMESPACE });
-      await setHpaBounds(clients, NAMESPACE, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
-      await waitForRollout(clients, NAMESPACE, GATEWAY, 60_000, () => cluster.describe(NAMESPACE));
+      const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
+      await setHpaBounds(clients, namespace, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
+      await waitForRollout(clients, namespace, GATEWAY, 60_000, () => cluster.describe(namespace));
       observed = await observeUnderLoad({
         clients,
         scenario: SCENARIO,
         name: 'rollout-through-ingress',
         url: `${ingressUrl}/api/info`,
-        headers: { host: INGRESS_HOST },
-        workload: { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS },
+        headers: { host: ingressHost },
+        workload: { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS },
         rate: RATE,
         connections: CONNECTIONS,
         reconnectEvery: RECONNECT_EVERY,
         minRequests: MIN_REQUESTS,
         action: async (timeline) => {
-          await updatePodTemplate(clients, NAMESPACE, GATEWAY, withVersion(NEW_VERSION));
-          await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, () => cluster.describe(NAMESPACE));
+          await updatePodTemplate(clients, namespace, GATEWAY, withVersion(NEW_VERSION));
+          await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, () => cluster.describe(namespace));
           timeline.mark('rolled out');
           // The last old pod is still shutting down (preStop, drain): the action lasts until it has exited.
           await vi.waitFor(
             async () => {
-              const pods = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items;
+              const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: GATEWAY_PODS })).items;
               expect(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/version'])).toEqual(pods.map(() => NEW_VERSION));
             },
             { timeout: 60_000, interval: 500 },
@@ -161,10 +162,6 @@ describe('ingress: a real controller routes microservices-demo.local to the dash
         },
       });
       figures.rollout = `${describeLoad(observed.load)}; rollout until the last old pod exited ${observed.seconds} s`;
-    });
-
-    afterAll(async () => {
-      await restoreDeployedSystem(cluster);
     });
 
     it(`fails no request through the ingress over at least ${MIN_REQUESTS} requests at ${RATE} req/s: 0 non-2xx, 0 socket errors`, () => {

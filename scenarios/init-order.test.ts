@@ -2,6 +2,7 @@ import type { KubernetesObject, V1ContainerStatus, V1Deployment, V1Pod } from '@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JobListSchema, JobSchema, WebInfoSchema, type Job } from '../contracts/maya-sawa.js';
 import { applyObjects } from '../harness/kube/apply.js';
+import { deleteNamespaceNow } from '../harness/kube/namespaces.js';
 import { watchUntil } from '../harness/kube/watch-until.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
 import { MAYA_SAWA_NODE_PORTS } from '../harness/system.js';
@@ -56,27 +57,6 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
     return found;
   };
 
-  /**
-   * Deletes a namespace and waits until it is gone, so the next scenario file starts on a quiet cluster. Its pods
-   * are then deleted with no grace period: nothing in them is worth a graceful stop, and PostgreSQL's and the web's would
-   * keep the namespace terminating for half a minute.
-   */
-  async function deleteNamespace(name: string): Promise<void> {
-    await cluster.clients.core.deleteNamespace({ name }).catch(() => undefined);
-    // A terminating namespace admits no new pods, so the ReplicaSets cannot replace these.
-    await cluster.clients.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => undefined);
-    await vi.waitFor(
-      async () => {
-        const gone = await cluster.clients.core.readNamespace({ name }).then(
-          () => false,
-          (error: { code?: number }) => error.code === 404,
-        );
-        expect(gone, `namespace ${name} deleted`).toBe(true);
-      },
-      { timeout: 120_000, interval: 1000 },
-    );
-  }
-
   /** The split form comes up in its own namespace while the single-pod tests run (its test awaits it). */
   let splitApplied: Promise<void>;
 
@@ -92,7 +72,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
   });
 
   afterAll(async () => {
-    await timed('namespaces deleted', () => Promise.all([deleteNamespace(NAMESPACE), deleteNamespace(SPLIT_NAMESPACE)]));
+    await timed('namespaces deleted', () => Promise.all([NAMESPACE, SPLIT_NAMESPACE].map((name) => deleteNamespaceNow(cluster.clients, name))));
     console.log(`[init-order] timings (s): ${JSON.stringify(timings)}`);
   });
 

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1PodDisruptionBudget, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StatusResponseSchema } from '../contracts/api-gateway.js';
 import { OverviewSchema } from '../contracts/dashboard.js';
@@ -18,14 +18,13 @@ import {
   type NodeLossBounds,
 } from '../harness/kube/node-loss.js';
 import { nodeReadyStatus, podsOnNode, setUnschedulable, waitForNode } from '../harness/kube/nodes.js';
-import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { updatePodTemplate, waitForRollout, withRestart } from '../harness/kube/rollout.js';
 import { scaleDeployment, setHpaBounds } from '../harness/kube/scale.js';
 import { waitForEndpointsByNode, waitForPods } from '../harness/kube/wait-for.js';
 import { podReady } from '../harness/kube/workload-state.js';
 import { describeLoad, startLoad, type LoadSummary, type RunningLoad } from '../harness/load/constant-load.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // A second node joins the shared cluster (an agent container on the cluster's network). The gateway and the
@@ -39,7 +38,8 @@ import { useCluster } from '../harness/use-cluster.js';
 //              tolerationSeconds, and the system serves again with nobody acting. Requests routed to the dead node
 //              fail until its endpoints are removed (Kubernetes cannot know sooner); they are counted, with their
 //              window, and must stop once the endpoints are gone.
-// The agent is removed at the end (its Node deleted), so the files after this one find the one-node system.
+// The agent is dedicated to this file (a NoSchedule taint that only this file's gateway and dashboard tolerate), so
+// the scenario files running beside it never have a pod there; it is removed at the end (its Node deleted).
 const SCENARIO = 'node-failure';
 const GATEWAY = 'api-gateway';
 const DASHBOARD = 'dashboard';
@@ -57,12 +57,30 @@ const SLACK_MS = 15_000;
 /** From the EndpointSlice update to kube-proxy's rules on the server no longer sending to the dead pods. */
 const PROXY_SYNC_SLACK_MS = 3_000;
 
+/** Keeps every pod off the agent but this file's gateway and dashboard pods (see `tolerateAgent`). */
+const AGENT_TAINT = { key: 'kube-microservices-suite/dedicated', value: SCENARIO, effect: 'NoSchedule' } as const;
+
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** Lets a pod template run on the dedicated agent (idempotent). Redis and the worker never get it: they stay on the server. */
+const tolerateAgent = (template: V1PodTemplateSpec): V1PodTemplateSpec => {
+  const spec = template.spec!;
+  const tolerations = spec.tolerations ?? [];
+  if (!tolerations.some((item) => item.key === AGENT_TAINT.key)) spec.tolerations = [...tolerations, { ...AGENT_TAINT, operator: 'Equal' }];
+  return template;
+};
 
 describe('node failure: a second node is drained, then lost, and the system keeps serving', () => {
   const cluster = useCluster();
+  // The agent joins while the system is deployed (its pods cannot land there: they do not tolerate it yet).
+  let joining: Promise<JoinedAgent[]> | undefined;
+  beforeAll(() => {
+    joining = cluster.addAgents(1, { images: [GATEWAY, DASHBOARD], taints: [`${AGENT_TAINT.key}=${AGENT_TAINT.value}:${AGENT_TAINT.effect}`] });
+    joining.catch(() => undefined); // awaited below
+  });
+  const { namespace } = useSystem(cluster, SCENARIO);
   const { clients } = cluster;
-  const explain = () => cluster.describe(NAMESPACE);
+  const explain = () => cluster.describe(namespace);
   const figures: Record<string, string | number> = {};
   let gatewayUrl: string;
   let dashboardUrl: string;
@@ -71,28 +89,30 @@ describe('node failure: a second node is drained, then lost, and the system keep
   let serverName: string;
 
   const livePods = async (selector: string): Promise<V1Pod[]> =>
-    (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: selector })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+    (await clients.core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
   const onNode = (pods: V1Pod[], node: string): V1Pod[] => pods.filter((pod) => pod.spec?.nodeName === node);
 
   /** Holds the gateway at `replicas` (its HPA pinned there, so the load does not scale it during the phase). */
   const holdGateway = async (replicas: number): Promise<void> => {
-    await setHpaBounds(clients, NAMESPACE, GATEWAY, { min: replicas, max: replicas });
-    await scaleDeployment(clients, NAMESPACE, GATEWAY, replicas);
+    await setHpaBounds(clients, namespace, GATEWAY, { min: replicas, max: replicas });
+    await scaleDeployment(clients, namespace, GATEWAY, replicas);
   };
 
-  /** Replaces every gateway and dashboard pod, so the scheduler spreads them over the nodes there are now. */
+  /**
+   * Replaces every gateway and dashboard pod, tolerating the agent, so the scheduler spreads them over both nodes.
+   */
   const respread = async (): Promise<void> => {
-    for (const name of [GATEWAY, DASHBOARD]) await updatePodTemplate(clients, NAMESPACE, name, withRestart());
-    await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, NAMESPACE, name, 180_000, explain)));
+    for (const name of [GATEWAY, DASHBOARD]) await updatePodTemplate(clients, namespace, name, (template) => tolerateAgent(withRestart()(template)));
+    await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, namespace, name, 180_000, explain)));
   };
 
   /** Recording of one phase: the gateway's Deployment and endpoints, both Services' endpoints per node, the nodes. */
   const recording = (name: string): { timeline: Timeline; workload: WorkloadRecording; finish: (figures: Record<string, string | number>) => void } => {
     const timeline = new Timeline(SCENARIO, name);
-    const workload = recordWorkload(clients, timeline, { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS });
+    const workload = recordWorkload(clients, timeline, { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS });
     const watches = [
-      recordEndpointsByNode(clients, timeline, { namespace: NAMESPACE, service: GATEWAY, label: 'gateway' }),
-      recordEndpointsByNode(clients, timeline, { namespace: NAMESPACE, service: DASHBOARD, label: 'dashboard' }),
+      recordEndpointsByNode(clients, timeline, { namespace, service: GATEWAY, label: 'gateway' }),
+      recordEndpointsByNode(clients, timeline, { namespace, service: DASHBOARD, label: 'dashboard' }),
       recordNodes(clients, timeline),
     ];
     return {
@@ -123,29 +143,27 @@ describe('node failure: a second node is drained, then lost, and the system keep
   };
 
   beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl(GATEWAY, NAMESPACE);
-    dashboardUrl = await cluster.serviceUrl(DASHBOARD, NAMESPACE);
+    gatewayUrl = await cluster.serviceUrl(GATEWAY, namespace);
+    dashboardUrl = await cluster.serviceUrl(DASHBOARD, namespace);
     serverName = cluster.nodes()[0]!.nodeName;
-    const joinStarted = Date.now();
-    // Only the images of what moves while the agent is here: the gateway and the dashboard (Redis and the worker
-    // stay on the server; the worker's HPA sees no load in this file).
-    [agent] = await cluster.addAgents(1, { images: [GATEWAY, DASHBOARD] });
+    const waitStarted = Date.now();
+    [agent] = await joining!;
     agentName = agent!.nodeName;
     figures.agentJoinSeconds = agent!.joinSeconds;
-    figures.agentJoinAndImagesSeconds = seconds(Date.now() - joinStarted);
-    console.log(`[${SCENARIO}] ${agentName} joined: Ready ${agent!.joinSeconds} s after its container started; with the images loaded ${figures.agentJoinAndImagesSeconds} s`);
+    figures.agentWaitAfterDeploySeconds = seconds(Date.now() - waitStarted);
+    console.log(`[${SCENARIO}] ${agentName} joined: Ready ${agent!.joinSeconds} s after its container started; images loaded ${figures.agentWaitAfterDeploySeconds} s after the system was deployed`);
   });
 
   afterAll(async () => {
-    if (agent) {
-      const removed = await cluster.removeAgent(agent.container);
-      if (removed.length > 0) console.log(`[${SCENARIO}] removed ${agentName}: its Node and ${removed.length} pod(s) bound to it (${removed.join(', ')})`);
+    const [joined] = (await joining?.catch(() => undefined)) ?? [];
+    if (joined) {
+      const removed = await cluster.removeAgent(joined.container);
+      if (removed.length > 0) console.log(`[${SCENARIO}] removed ${joined.nodeName}: its Node and ${removed.length} pod(s) bound to it (${removed.join(', ')})`);
     }
-    await restoreDeployedSystem(cluster);
     console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   describe(`drain: the node is cordoned and drained through the Eviction API under load`, () => {
     let report: DrainReport;
@@ -161,14 +179,14 @@ describe('node failure: a second node is drained, then lost, and the system keep
       placement = Object.fromEntries(
         [...(await livePods(GATEWAY_PODS)), ...(await livePods(DASHBOARD_PODS))].map((pod) => [pod.metadata!.name!, [pod.spec?.nodeName ?? '-', podReady(pod) ? 'ready' : 'not ready']]),
       );
-      const budget: V1PodDisruptionBudget = await clients.policy.readNamespacedPodDisruptionBudget({ name: GATEWAY, namespace: NAMESPACE });
+      const budget: V1PodDisruptionBudget = await clients.policy.readNamespacedPodDisruptionBudget({ name: GATEWAY, namespace });
       keep = desiredHealthy(budget, DRAIN_REPLICAS);
       const { timeline, workload, finish } = recording('drain');
       const running = await startGatewayLoad(timeline);
       try {
         timeline.mark(`drain ${agentName}`);
         report = await drainNode(clients, agentName, { onEvent: (message) => timeline.mark(message) });
-        await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, NAMESPACE, name, 120_000, explain)));
+        await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, namespace, name, 120_000, explain)));
         timeline.mark('evicted pods replaced and ready');
         // A few more seconds of load on the new placement.
         const sent = running.summary().sent;
@@ -259,8 +277,8 @@ describe('node failure: a second node is drained, then lost, and the system keep
     beforeAll(async () => {
       await holdGateway(2);
       await respread();
-      const gatewayDeployment = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE });
-      const dashboardDeployment = await clients.apps.readNamespacedDeployment({ name: DASHBOARD, namespace: NAMESPACE });
+      const gatewayDeployment = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace });
+      const dashboardDeployment = await clients.apps.readNamespacedDeployment({ name: DASHBOARD, namespace });
       lostPods = [...onNode(await livePods(GATEWAY_PODS), agentName), ...onNode(await livePods(DASHBOARD_PODS), agentName)].map((pod) => pod.metadata!.name!);
       const template = gatewayDeployment.spec?.template.spec;
       bounds = nodeLossBounds({
@@ -287,16 +305,16 @@ describe('node failure: a second node is drained, then lost, and the system keep
             at.notReady = Date.now();
             timeline.mark(`${agentName} NotReady`);
           }),
-          waitForEndpointsByNode(clients, { namespace: NAMESPACE, service: GATEWAY }, `none on ${agentName}`, (byNode) => !byNode[agentName], deadline).then(() => {
+          waitForEndpointsByNode(clients, { namespace, service: GATEWAY }, `none on ${agentName}`, (byNode) => !byNode[agentName], deadline).then(() => {
             at.gatewayEndpointsGone = Date.now();
             timeline.mark(`gateway endpoints on ${agentName} removed`);
           }),
-          waitForEndpointsByNode(clients, { namespace: NAMESPACE, service: DASHBOARD }, `none on ${agentName}`, (byNode) => !byNode[agentName], deadline).then(() => {
+          waitForEndpointsByNode(clients, { namespace, service: DASHBOARD }, `none on ${agentName}`, (byNode) => !byNode[agentName], deadline).then(() => {
             at.dashboardEndpointsGone = Date.now();
           }),
           Promise.all([
-            waitForPods(clients, { namespace: NAMESPACE, labelSelector: GATEWAY_PODS }, `replaced on ${serverName}`, gatewayPods, deadline, explain),
-            waitForPods(clients, { namespace: NAMESPACE, labelSelector: DASHBOARD_PODS }, `replaced on ${serverName}`, dashboardPods, deadline, explain),
+            waitForPods(clients, { namespace, labelSelector: GATEWAY_PODS }, `replaced on ${serverName}`, gatewayPods, deadline, explain),
+            waitForPods(clients, { namespace, labelSelector: DASHBOARD_PODS }, `replaced on ${serverName}`, dashboardPods, deadline, explain),
           ]).then(() => {
             at.replaced = Date.now();
             timeline.mark('replacements ready');
@@ -347,7 +365,7 @@ describe('node failure: a second node is drained, then lost, and the system keep
 
     it('serves again with nobody acting: replicas back to desired, /api/status healthy, the dashboard green', async () => {
       for (const name of [GATEWAY, DASHBOARD]) {
-        const deployment = await clients.apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+        const deployment = await clients.apps.readNamespacedDeployment({ name, namespace });
         expect(deployment.status?.readyReplicas, `${name} ready replicas`).toBe(deployment.spec?.replicas);
       }
       const status = StatusResponseSchema.parse(await (await fetch(`${gatewayUrl}/api/status`)).json());

@@ -8,14 +8,13 @@ import { cutServiceOff } from '../harness/kube/cut-service.js';
 import { setGatewayProbe } from '../harness/kube/gateway-toggles.js';
 import { containerProbes, failureWindowMs, type ProbeWindows } from '../harness/kube/probe-window.js';
 import { redisCli } from '../harness/kube/redis-admin.js';
-import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { waitForRollout } from '../harness/kube/rollout.js';
 import { scaleDeployment, setHpaBounds } from '../harness/kube/scale.js';
 import { waitForEndpoints, waitForPods } from '../harness/kube/wait-for.js';
 import { podReady, restartCount } from '../harness/kube/workload-state.js';
 import { describeLoad, startLoad, type LoadSummary } from '../harness/load/constant-load.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // What the probes promise, checked on the live cluster: the Service stops routing to a pod whose readiness fails
@@ -33,21 +32,22 @@ const name = (pod: V1Pod): string => pod.metadata!.name!;
 
 describe('probes: the Service and the kubelet act on what the pods report', () => {
   const cluster = useCluster();
+  const { namespace } = useSystem(cluster, SCENARIO);
   const { clients } = cluster;
-  const explain = () => cluster.describe(NAMESPACE);
+  const explain = () => cluster.describe(namespace);
   const figures: Record<string, string | number> = {};
   let gatewayUrl: string;
   let probes: ProbeWindows;
 
   /** The gateway's pods, without those already shutting down (a rollout's old pods stay listed while they drain). */
   const gatewayPods = async (): Promise<V1Pod[]> =>
-    (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: GATEWAY_PODS })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
-  const podByName = async (pod: string): Promise<V1Pod> => clients.core.readNamespacedPod({ name: pod, namespace: NAMESPACE });
+    (await clients.core.listNamespacedPod({ namespace, labelSelector: GATEWAY_PODS })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const podByName = async (pod: string): Promise<V1Pod> => clients.core.readNamespacedPod({ name: pod, namespace });
 
   /** A timeline of the gateway (Deployment, EndpointSlices, restarts), written to artifacts/probes/<name>.*. */
   const recording = (timelineName: string): { timeline: Timeline; workload: WorkloadRecording; finish: () => void } => {
     const timeline = new Timeline(SCENARIO, timelineName);
-    const workload = recordWorkload(clients, timeline, { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS });
+    const workload = recordWorkload(clients, timeline, { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS });
     return {
       timeline,
       workload,
@@ -59,17 +59,15 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   };
 
   beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl(GATEWAY, NAMESPACE);
-    probes = containerProbes(await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE }), GATEWAY);
+    gatewayUrl = await cluster.serviceUrl(GATEWAY, namespace);
+    probes = containerProbes(await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace }), GATEWAY);
   });
 
-  afterAll(async () => {
-    // The deployed manifests (Service selectors, replica counts) and fresh HPAs (no memory of the scale-up).
-    await restoreDeployedSystem(cluster);
+  afterAll(() => {
     console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   describe('readiness: a pod that reports not ready leaves the Service and comes back', () => {
     let pod: string;
@@ -84,20 +82,20 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
       try {
         timeline.mark(`readiness disabled in ${pod}`);
         const disabledAt = Date.now();
-        await setGatewayProbe(clients, { namespace: NAMESPACE, pod }, 'readiness', false);
-        await waitForEndpoints(clients, { namespace: NAMESPACE, service: GATEWAY }, `${pod} not ready`, (ready) => !ready.includes(pod), failureWindowMs(probes.readiness) + 30_000);
+        await setGatewayProbe(clients, { namespace, pod }, 'readiness', false);
+        await waitForEndpoints(clients, { namespace, service: GATEWAY }, `${pod} not ready`, (ready) => !ready.includes(pod), failureWindowMs(probes.readiness) + 30_000);
         leftAfterMs = Date.now() - disabledAt;
         timeline.mark(`${pod} left the endpoints`);
 
         timeline.mark(`readiness enabled in ${pod}`);
         const enabledAt = Date.now();
-        await setGatewayProbe(clients, { namespace: NAMESPACE, pod }, 'readiness', true);
-        await waitForEndpoints(clients, { namespace: NAMESPACE, service: GATEWAY }, `${pod} ready again`, (ready) => ready.includes(pod), 60_000);
+        await setGatewayProbe(clients, { namespace, pod }, 'readiness', true);
+        await waitForEndpoints(clients, { namespace, service: GATEWAY }, `${pod} ready again`, (ready) => ready.includes(pod), 60_000);
         backAfterMs = Date.now() - enabledAt;
         timeline.mark(`${pod} back in the endpoints`);
       } finally {
         // Whatever happened, the pod is not left unready for the next steps.
-        await setGatewayProbe(clients, { namespace: NAMESPACE, pod }, 'readiness', true).catch(() => undefined);
+        await setGatewayProbe(clients, { namespace, pod }, 'readiness', true).catch(() => undefined);
         finish();
       }
       figures.readinessLeftSeconds = seconds(leftAfterMs);
@@ -138,13 +136,13 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
         // the other pods keep serving while this one is restarted.
         timeline.mark(`liveness and readiness disabled in ${pod}`);
         const disabledAt = Date.now();
-        await setGatewayProbe(clients, { namespace: NAMESPACE, pod }, 'liveness', false);
-        await setGatewayProbe(clients, { namespace: NAMESPACE, pod }, 'readiness', false);
-        await waitForPods(clients, { namespace: NAMESPACE, labelSelector: GATEWAY_PODS }, `${pod} restarted`, (pods) => pods.some((item) => name(item) === pod && restartCount([item]) > restartsBefore), failureWindowMs(probes.liveness) + 45_000, explain);
+        await setGatewayProbe(clients, { namespace, pod }, 'liveness', false);
+        await setGatewayProbe(clients, { namespace, pod }, 'readiness', false);
+        await waitForPods(clients, { namespace, labelSelector: GATEWAY_PODS }, `${pod} restarted`, (pods) => pods.some((item) => name(item) === pod && restartCount([item]) > restartsBefore), failureWindowMs(probes.liveness) + 45_000, explain);
         restartedAfterMs = Date.now() - disabledAt;
         timeline.mark(`${pod} restarted`);
         // The restarted container starts with liveness enabled again; wait for it to be back in rotation.
-        await waitForEndpoints(clients, { namespace: NAMESPACE, service: GATEWAY }, `${pod} ready after its restart`, (ready) => ready.includes(pod), 60_000);
+        await waitForEndpoints(clients, { namespace, service: GATEWAY }, `${pod} ready after its restart`, (ready) => ready.includes(pod), 60_000);
         timeline.mark(`${pod} ready again`);
       } finally {
         load = await traffic.stop();
@@ -189,7 +187,7 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
     };
 
     beforeAll(async () => {
-      const listBoth = async () => (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: bothPods })).items;
+      const listBoth = async () => (await clients.core.listNamespacedPod({ namespace, labelSelector: bothPods })).items;
       restartsBefore = restartCount(await listBoth());
       // Retried: the previous test restarted a gateway container, and a pooled keep-alive connection to it fails once.
       totalsBefore = await vi.waitFor(async () => (await workerTotals()) ?? Promise.reject(new Error('no worker totals yet')), { timeout: 20_000, interval: 500 });
@@ -199,21 +197,21 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
       try {
         timeline.mark('redis Service cut off');
         const cutAt = Date.now();
-        restore = await cutServiceOff(clients, NAMESPACE, 'redis');
-        await waitForEndpoints(clients, { namespace: NAMESPACE, service: 'redis' }, 'none', (ready) => ready.length === 0, 30_000);
+        restore = await cutServiceOff(clients, namespace, 'redis');
+        await waitForEndpoints(clients, { namespace, service: 'redis' }, 'none', (ready) => ready.length === 0, 30_000);
         // kube-proxy drops the Service's rules a moment after the EndpointSlice empties; a client that reconnects
         // before that gets through. So Redis closes client connections until none come back.
         await vi.waitFor(
           async () => {
-            await redisCli(clients, NAMESPACE, ['CLIENT', 'KILL', 'TYPE', 'normal']);
-            const clientsLeft = (await redisCli(clients, NAMESPACE, ['CLIENT', 'LIST', 'TYPE', 'normal'])).split('\n').filter((line) => line.includes('name=') && !line.includes('cmd=client')).length;
+            await redisCli(clients, namespace, ['CLIENT', 'KILL', 'TYPE', 'normal']);
+            const clientsLeft = (await redisCli(clients, namespace, ['CLIENT', 'LIST', 'TYPE', 'normal'])).split('\n').filter((line) => line.includes('name=') && !line.includes('cmd=client')).length;
             expect(clientsLeft, 'clients still connected to Redis through the cut').toBe(0);
           },
           { timeout: 20_000, interval: 1_500 },
         );
         timeline.mark('Redis clients disconnected');
         const disconnectedAt = Date.now();
-        await waitForPods(clients, { namespace: NAMESPACE, labelSelector: bothPods }, 'all not ready', (pods) => pods.length > 0 && !pods.some(podReady), failureWindowMs(probes.readiness) + 30_000, explain);
+        await waitForPods(clients, { namespace, labelSelector: bothPods }, 'all not ready', (pods) => pods.length > 0 && !pods.some(podReady), failureWindowMs(probes.readiness) + 30_000, explain);
         notReadyAfterMs = Date.now() - disconnectedAt;
         timeline.mark('gateway and worker not ready');
         // Hold the outage ~30 s, checking all along that nobody is restarted for it.
@@ -229,10 +227,10 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
         await restore();
         restore = undefined;
         timeline.mark('redis Service restored');
-        await waitForEndpoints(clients, { namespace: NAMESPACE, service: 'redis' }, 'Redis ready', (ready) => ready.length > 0, 30_000);
+        await waitForEndpoints(clients, { namespace, service: 'redis' }, 'Redis ready', (ready) => ready.length > 0, 30_000);
         const redisReadyAt = Date.now();
         timeline.mark('Redis endpoint ready');
-        await waitForPods(clients, { namespace: NAMESPACE, labelSelector: bothPods }, 'all ready again', (pods) => pods.length > 0 && pods.every(podReady), 60_000, explain);
+        await waitForPods(clients, { namespace, labelSelector: bothPods }, 'all ready again', (pods) => pods.length > 0 && pods.every(podReady), 60_000, explain);
         recoveredAfterMs = Date.now() - redisReadyAt;
         timeline.mark('gateway and worker ready');
         await vi.waitFor(async () => expect(await workerTotals()).toBeDefined(), { timeout: 20_000, interval: 500 });
@@ -272,7 +270,7 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
 
     beforeAll(async () => {
       const before = new Set((await gatewayPods()).map(name));
-      from = (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE })).spec?.replicas ?? 2;
+      from = (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })).spec?.replicas ?? 2;
       const to = from + 2;
       const { timeline, finish } = recording('scale-up');
       const traffic = startLoad({ url: `${gatewayUrl}/api/info`, rate: 150, connections: 8, maxSeconds: 150, reconnectEvery: 10, timeline });
@@ -280,9 +278,9 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
         await vi.waitFor(() => expect(traffic.summary().sent).toBeGreaterThan(300), { timeout: 20_000, interval: 250 });
         // The HPA's floor moves with the Deployment, so the HPA does not scale it straight back.
         timeline.mark(`scaled from ${from} to ${to}`);
-        await setHpaBounds(clients, NAMESPACE, GATEWAY, { min: to, max: Math.max(to, 10) });
-        await scaleDeployment(clients, NAMESPACE, GATEWAY, to);
-        await waitForRollout(clients, NAMESPACE, GATEWAY, 120_000, explain);
+        await setHpaBounds(clients, namespace, GATEWAY, { min: to, max: Math.max(to, 10) });
+        await scaleDeployment(clients, namespace, GATEWAY, to);
+        await waitForRollout(clients, namespace, GATEWAY, 120_000, explain);
         const readyAt = traffic.summary().sent;
         timeline.mark(`${to} ready`);
         // Traffic on all pods for a while (new connections reach the new pods too).

@@ -2,7 +2,6 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../harness/evidence/timeline.js';
 import { containerProbes, failureWindowMs } from '../harness/kube/probe-window.js';
-import { restoreDeployedSystem } from '../harness/kube/restore.js';
 import { rollBack, updatePodTemplate, waitForRollout, withEnv, withVersion } from '../harness/kube/rollout.js';
 import { setHpaBounds } from '../harness/kube/scale.js';
 import { deploymentCounts, podReady } from '../harness/kube/workload-state.js';
@@ -10,7 +9,7 @@ import { describeLoad } from '../harness/load/constant-load.js';
 import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
 import { infoOnNewConnection } from '../harness/load/distinct-pods.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // Rolling updates of the api-gateway under continuous load through its NodePort. The Deployment promises
@@ -28,8 +27,9 @@ const BROKEN = '0.3.0-broken';
 
 describe('rolling update: the api-gateway changes version under load', () => {
   const cluster = useCluster();
+  const { namespace } = useSystem(cluster, SCENARIO);
   const { clients } = cluster;
-  const explain = () => cluster.describe(NAMESPACE);
+  const explain = () => cluster.describe(namespace);
   const figures: Record<string, string> = {};
   let gatewayUrl: string;
 
@@ -41,8 +41,8 @@ describe('rolling update: the api-gateway changes version under load', () => {
   };
 
   const rollOut = async (change: Parameters<typeof updatePodTemplate>[3]): Promise<void> => {
-    await updatePodTemplate(clients, NAMESPACE, GATEWAY, change);
-    await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
+    await updatePodTemplate(clients, namespace, GATEWAY, change);
+    await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
   };
 
   /** `action` under constant load through the gateway's NodePort; evidence in artifacts/rolling-update/<name>.{json,svg}. */
@@ -52,7 +52,7 @@ describe('rolling update: the api-gateway changes version under load', () => {
       scenario: SCENARIO,
       name,
       url: `${gatewayUrl}/api/info`,
-      workload: { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: POD_SELECTOR },
+      workload: { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: POD_SELECTOR },
       rate: RATE,
       connections: CONNECTIONS,
       reconnectEvery: RECONNECT_EVERY,
@@ -65,26 +65,21 @@ describe('rolling update: the api-gateway changes version under load', () => {
    * out mid-rollout, and the rollout would not be the only thing changing pods. Autoscaling is hpa.test.ts' subject.
    */
   const holdHpa = async (): Promise<void> => {
-    const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace: NAMESPACE });
-    await setHpaBounds(clients, NAMESPACE, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
+    const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
+    await setHpaBounds(clients, namespace, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
   };
 
   beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl(GATEWAY, NAMESPACE);
+    gatewayUrl = await cluster.serviceUrl(GATEWAY, namespace);
     await holdHpa();
-    await waitForRollout(clients, NAMESPACE, GATEWAY, 60_000, explain);
+    await waitForRollout(clients, namespace, GATEWAY, 60_000, explain);
   });
 
-  afterAll(async () => {
-    // A run stopped between the broken version and the rollback would leave a template the manifests cannot be
-    // applied over (a literal REDIS_URL where they set valueFrom): roll back first.
-    const live = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE });
-    if (live.spec?.template.metadata?.labels?.['app.kubernetes.io/version'] === BROKEN) await rollBack(clients, NAMESPACE, GATEWAY);
-    await restoreDeployedSystem(cluster);
+  afterAll(() => {
     console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   describe('a new version, with the drain recipe of the test overlay', () => {
     let observed: Observed;
@@ -117,15 +112,15 @@ describe('rolling update: the api-gateway changes version under load', () => {
     let brokenPodReady: boolean;
 
     beforeAll(async () => {
-      const probes = containerProbes(await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE }), GATEWAY);
+      const probes = containerProbes(await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace }), GATEWAY);
       observed = await underLoad('broken-version-then-rollback', 4_000, async (timeline) => {
         // The broken version points the gateway at a Redis Service that does not exist: it starts (liveness
         // passes) but its readiness PING never succeeds. With maxUnavailable 0 no old pod may go meanwhile.
-        await updatePodTemplate(clients, NAMESPACE, GATEWAY, (template) => withEnv(GATEWAY, 'REDIS_URL', 'redis://redis-does-not-exist:6379')(withVersion(BROKEN)(template)));
+        await updatePodTemplate(clients, namespace, GATEWAY, (template) => withEnv(GATEWAY, 'REDIS_URL', 'redis://redis-does-not-exist:6379')(withVersion(BROKEN)(template)));
         // Stalled: the new pod has been running for longer than its readiness window and is still not ready.
         await vi.waitFor(
           async () => {
-            const [pod] = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POD_SELECTOR},app.kubernetes.io/version=${BROKEN}` })).items;
+            const [pod] = (await clients.core.listNamespacedPod({ namespace, labelSelector: `${POD_SELECTOR},app.kubernetes.io/version=${BROKEN}` })).items;
             const startedAt = pod?.status?.containerStatuses?.[0]?.state?.running?.startedAt;
             expect(startedAt, 'the broken pod is running').toBeDefined();
             expect(Date.now() - new Date(startedAt!).getTime()).toBeGreaterThan(failureWindowMs(probes.readiness) + 2_000);
@@ -133,10 +128,10 @@ describe('rolling update: the api-gateway changes version under load', () => {
           },
           { timeout: 90_000, interval: 1_000 },
         );
-        stalled = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace: NAMESPACE });
+        stalled = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace });
         timeline.mark('stalled; rolling back');
-        await rollBack(clients, NAMESPACE, GATEWAY);
-        await waitForRollout(clients, NAMESPACE, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
+        await rollBack(clients, namespace, GATEWAY);
+        await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, explain);
       });
       figures.brokenThenRollback = `${describeLoad(observed.load)}; min ready ${observed.minReady?.ready}/${observed.minReady?.desired}`;
     });

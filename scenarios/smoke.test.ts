@@ -2,45 +2,48 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { StatusResponseSchema } from '../contracts/api-gateway.js';
 import { execInPod } from '../harness/kube/exec-in-pod.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { NAMESPACE } from '../harness/system.js';
+import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // The proof that the whole chain works: a real cluster (the offline node image, or rancher/k3s), the images loaded
 // into it, the monitoring system applied from manifests/, and the cluster services the other scenarios lean on.
+const SCENARIO = 'smoke';
+
 describe('smoke: the monitoring system runs on a real cluster', () => {
   const cluster = useCluster();
+  const { namespace } = useSystem(cluster, SCENARIO);
   let gatewayUrl: string;
   let dashboardUrl: string;
 
   beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl('api-gateway', NAMESPACE);
-    dashboardUrl = await cluster.serviceUrl('dashboard', NAMESPACE);
+    gatewayUrl = await cluster.serviceUrl('api-gateway', namespace);
+    dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  describeNamespaceOnFailure(cluster, namespace);
 
   it('has every Deployment available, in the system and in kube-system', async () => {
-    for (const namespace of [NAMESPACE, 'kube-system']) {
-      const deployments = (await cluster.clients.apps.listNamespacedDeployment({ namespace })).items;
-      expect(deployments.length, `Deployments in ${namespace}`).toBeGreaterThan(0);
+    for (const where of [namespace, 'kube-system']) {
+      const deployments = (await cluster.clients.apps.listNamespacedDeployment({ namespace: where })).items;
+      expect(deployments.length, `Deployments in ${where}`).toBeGreaterThan(0);
       for (const deployment of deployments) {
         const available = deployment.status?.conditions?.find((condition) => condition.type === 'Available');
-        expect(available?.status, `${namespace}/${deployment.metadata?.name} Available`).toBe('True');
+        expect(available?.status, `${where}/${deployment.metadata?.name} Available`).toBe('True');
       }
     }
   });
 
   it('resolves the services by name through CoreDNS, from inside a pod', async () => {
-    const pods = await cluster.clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=api-gateway' });
+    const pods = await cluster.clients.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=api-gateway' });
     const pod = pods.items.find((item) => item.status?.phase === 'Running');
     expect(pod, 'a running api-gateway pod').toBeDefined();
     const lookup = `Promise.all(process.argv.slice(1).map((name) => require('node:dns').promises.lookup(name))).then((all) => console.log(JSON.stringify(all.map((a) => a.address))))`;
-    const names = ['redis', 'worker.microservices-demo', 'dashboard.microservices-demo.svc.cluster.local', 'kubernetes.default.svc.cluster.local'];
-    const output = await execInPod(cluster.clients, { namespace: NAMESPACE, pod: pod!.metadata!.name!, container: 'api-gateway' }, ['node', '-e', lookup, ...names]);
+    const names = ['redis', `worker.${namespace}`, `dashboard.${namespace}.svc.cluster.local`, 'kubernetes.default.svc.cluster.local'];
+    const output = await execInPod(cluster.clients, { namespace, pod: pod!.metadata!.name!, container: 'api-gateway' }, ['node', '-e', lookup, ...names]);
     const addresses = JSON.parse(output) as string[];
     const services = await Promise.all(
-      [['redis', NAMESPACE], ['worker', NAMESPACE], ['dashboard', NAMESPACE], ['kubernetes', 'default']].map(async ([name, namespace]) =>
-        (await cluster.clients.core.readNamespacedService({ name: name!, namespace: namespace! })).spec?.clusterIP,
+      [['redis', namespace], ['worker', namespace], ['dashboard', namespace], ['kubernetes', 'default']].map(async ([name, where]) =>
+        (await cluster.clients.core.readNamespacedService({ name: name!, namespace: where! })).spec?.clusterIP,
       ),
     );
     expect(addresses).toEqual(services);
@@ -49,7 +52,7 @@ describe('smoke: the monitoring system runs on a real cluster', () => {
   it('serves pod metrics through the metrics API (what the HPA reads)', async () => {
     await vi.waitFor(
       async () => {
-        const metrics = await cluster.clients.metrics.getPodMetrics(NAMESPACE);
+        const metrics = await cluster.clients.metrics.getPodMetrics(namespace);
         const gateway = metrics.items.filter((item) => item.metadata.name.startsWith('api-gateway-'));
         expect(gateway.length).toBeGreaterThan(0);
         expect(gateway[0]!.containers[0]!.usage.memory).toMatch(/^\d+/);

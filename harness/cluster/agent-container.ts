@@ -16,6 +16,7 @@ export class AgentContainer extends GenericContainer {
   private serverUrl?: string;
   private token?: string;
   private nodeName?: string;
+  private taints: string[] = [];
 
   constructor(image: string) {
     super(image);
@@ -46,9 +47,19 @@ export class AgentContainer extends GenericContainer {
     return this;
   }
 
+  /**
+   * Taints the Node registers with (`key=value:Effect`), so that only pods that tolerate them land on it. Passed as
+   * the kubelet's --register-with-taints, which rancher/k3s forwards as well.
+   */
+  withTaints(...taints: string[]): this {
+    this.taints.push(...taints);
+    return this;
+  }
+
   override async start(): Promise<StartedAgentContainer> {
     if (!this.serverUrl || !this.token || !this.nodeName) throw new Error('AgentContainer needs withServer(), withToken() and withNodeName()');
-    this.withCommand(['agent', '--server', this.serverUrl, '--token', this.token, `--node-name=${this.nodeName}`]);
+    const taints = this.taints.length > 0 ? [`--kubelet-arg=register-with-taints=${this.taints.join(',')}`] : [];
+    this.withCommand(['agent', '--server', this.serverUrl, '--token', this.token, `--node-name=${this.nodeName}`, ...taints]);
     return new StartedAgentContainer(await super.start(), this.nodeName);
   }
 }

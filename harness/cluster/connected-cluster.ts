@@ -10,7 +10,7 @@ import { watchUntil } from '../kube/watch-until.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
-import { joinAgents, type JoinedAgent } from './join-agents.js';
+import { joinAgents, type JoinedAgent, type JoinOptions } from './join-agents.js';
 import { loadImagesIntoNode } from './node-images.js';
 
 function deploymentAvailable(deployment: V1Deployment): boolean {
@@ -84,9 +84,9 @@ export class ConnectedCluster {
   /**
    * Joins `count` agent nodes to this cluster (container mode: the server is on a network; see joinAgents) and loads
    * images into them (`images`: catalog names; default every image of the cluster). The caller owns them:
-   * removeAgent() each when done.
+   * removeAgent() each when done. With `taints`, only pods that tolerate them are scheduled there.
    */
-  async addAgents(count: number, options: { images?: string[] } = {}): Promise<JoinedAgent[]> {
+  async addAgents(count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
     const agents = await joinAgents(this, count, options);
     for (const agent of agents) this.info.nodeContainers.push({ nodeName: agent.nodeName, containerId: agent.container.getId(), role: 'agent' });
     return agents;

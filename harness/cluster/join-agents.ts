@@ -7,6 +7,11 @@ import type { ConnectedCluster } from './connected-cluster.js';
 import { NODE_TOKEN_PATH } from './node-container.js';
 import { loadImagesIntoNode } from './node-images.js';
 
+export interface JoinOptions {
+  images?: string[];
+  taints?: string[];
+}
+
 /** An agent node that joined the cluster, with what its joining cost. */
 export interface JoinedAgent {
   container: StartedAgentContainer;
@@ -42,9 +47,10 @@ async function lastLogLines(containerId: string): Promise<string> {
  * Starts `count` agent containers from the cluster's node image on the cluster's network, joins each to the server
  * with the server's own token (its node-token file), and waits (watch, deadline) until every new Node is Ready.
  * Then loads images into them: `images` (catalog names of the cluster's images), by default every image of the
- * cluster but the node's; none with `images: []`.
+ * cluster but the node's; none with `images: []`. `taints` (`key=value:Effect`) keep pods that do not tolerate them
+ * off the new nodes.
  */
-export async function joinAgents(cluster: ConnectedCluster, count: number, options: { images?: string[] } = {}): Promise<JoinedAgent[]> {
+export async function joinAgents(cluster: ConnectedCluster, count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
   const { info } = cluster;
   const server = serverOf(info);
   configureTestcontainers(); // a test process may start the first container of its own here
@@ -59,6 +65,7 @@ export async function joinAgents(cluster: ConnectedCluster, count: number, optio
         .withServer(info.network!.serverUrl)
         .withToken(token.stdout.trim())
         .withNodeName(nodeName)
+        .withTaints(...(options.taints ?? []))
         .start();
       try {
         await waitForNode(cluster.clients, nodeName, 'Ready', nodeReady, 120_000, () => lastLogLines(container.getId()));

@@ -17,7 +17,7 @@ import {
   startIngressController,
   type IngressControllerMode,
 } from './ingress-controller.js';
-import type { JoinedAgent } from './join-agents.js';
+import type { JoinedAgent, JoinOptions } from './join-agents.js';
 import { SUITE_LABEL, startNodeContainer } from './node-container.js';
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
@@ -237,7 +237,7 @@ export class StartedTestCluster extends ConnectedCluster {
   }
 
   /** As ConnectedCluster.addAgents, and stop() removes them with the cluster. */
-  override async addAgents(count: number, options: { images?: string[] } = {}): Promise<JoinedAgent[]> {
+  override async addAgents(count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
     const agents = await super.addAgents(count, options);
     this.ownAgents.push(...agents.map((agent) => agent.container));
     return agents;

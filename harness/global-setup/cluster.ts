@@ -3,12 +3,12 @@ import { removeSuiteContainers } from '../cleanup.js';
 import { newHandoffPath, removeHandoff, writeHandoff } from '../cluster/handoff.js';
 import { TestCluster, type StartedTestCluster } from '../cluster/test-cluster.js';
 import { describeError } from '../kube/watch-until.js';
-import { SCENARIO_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../system.js';
+import { SCENARIO_IMAGES, SCENARIO_NODE_PORTS } from '../system.js';
 
 /**
- * One cluster per run, shared by every scenario file (they run one after another): the monitoring system from
- * manifests/overlays/test behind an ingress controller, deployed and available, plus every image a scenario deploys,
- * loaded into the node.
+ * One cluster per run, shared by every scenario file: every image a scenario deploys loaded into the node, an ingress
+ * controller, and every lane's NodePorts mapped. Each file deploys its own copy of the system into its own namespace
+ * (harness/scenario-system.ts), scenarioLanes() files at once.
  *
  * It starts in the background: this setup returns at once, so the unit and contract tests (which run first) run
  * while the cluster boots, and each scenario file waits for it (harness/setup/cluster.ts). Torn down at the end.
@@ -20,9 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('clusterHandoff', handoff);
   const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
     .withImages([...SCENARIO_IMAGES])
-    .withNodePorts(...SYSTEM_NODE_PORTS)
+    .withNodePorts(...SCENARIO_NODE_PORTS)
     .withIngress()
-    .withOverlay(TEST_OVERLAY)
     .start()
     .then(
       (cluster) => {
