@@ -39,8 +39,8 @@ export default defineConfig({
           name: 'scenarios',
           // Last: timing-sensitive scenarios (rollouts, HPA) never share the cores with unit tests. Their cluster
           // boots in the background while the unit and contract tests run. Files run side by side, each on its own
-          // copy of the system (harness/scenario-system.ts: a worker's VITEST_POOL_ID is its lane of NodePorts); the
-          // longest start first (vitest's order: slowest last time, or largest file).
+          // copy of the system (harness/scenario-system.ts); the longest start first (vitest's order: slowest last
+          // time, or largest file).
           sequence: { groupOrder: 2 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],

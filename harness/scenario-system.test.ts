@@ -1,20 +1,16 @@
 import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../images/catalog.js';
 import { renderKustomization } from './kustomize.js';
-import { currentLane, placementFor, placeSystem } from './scenario-system.js';
+import { placementFor, placeSystem } from './scenario-system.js';
 import { MAX_SCENARIO_LANES, NAMESPACE, SCENARIO_NODE_PORTS, scenarioLanes, TEST_OVERLAY } from './system.js';
 
 describe('a copy of the system per scenario file', () => {
   let overlay: KubernetesObject[];
-  const poolId = process.env.VITEST_POOL_ID;
 
   beforeAll(async () => {
     overlay = await renderKustomization(join(repoRoot, TEST_OVERLAY));
-  });
-  afterEach(() => {
-    process.env.VITEST_POOL_ID = poolId;
   });
 
   const nodePorts = (objects: KubernetesObject[]): Record<string, number[]> =>
@@ -51,11 +47,9 @@ describe('a copy of the system per scenario file', () => {
     expect(() => placementFor('Node_Failure', 0)).toThrow(/not a DNS label/);
   });
 
-  it("takes the lane from vitest's worker number, and says so when there are more workers than lanes", () => {
-    process.env.VITEST_POOL_ID = '3';
-    expect(currentLane()).toBe(2);
-    process.env.VITEST_POOL_ID = String(MAX_SCENARIO_LANES + 1);
-    expect(() => currentLane()).toThrow(/at most 4 workers/);
+  it('has as many lanes as the cluster maps, and no other', () => {
+    expect(() => placementFor('smoke', MAX_SCENARIO_LANES)).toThrow(/lane 4: the lanes are 0 to 3/);
+    expect(() => placementFor('smoke', -1)).toThrow(/the lanes are 0 to 3/);
   });
 
   it('runs one file per core (CPU requests bound it), at most one per lane, unless KMS_SCENARIO_LANES says otherwise', () => {

@@ -2,33 +2,22 @@ import type { KubernetesObject, V1Ingress, V1Service } from '@kubernetes/client-
 import { afterAll, beforeAll } from 'vitest';
 import type { ConnectedCluster } from './cluster/connected-cluster.js';
 import { applyObjects } from './kube/apply.js';
-import { discardNamespace, waitUntilNotTerminating } from './kube/namespaces.js';
+import { deleteServices, discardNamespace, waitUntilNotTerminating } from './kube/namespaces.js';
 import { INGRESS_HOST, laneNodePorts, NAMESPACE, NODE_PORTS, MAX_SCENARIO_LANES, TEST_OVERLAY, type SystemNodePorts } from './system.js';
 
 /** Where one scenario file's copy of the system lives: its own namespace, NodePorts and Ingress host. */
 export interface SystemPlacement {
   scenario: string;
   namespace: string;
-  /** 0 .. MAX_SCENARIO_LANES - 1: which set of NodePorts, so files running side by side never share one. */
+  /** 0 .. MAX_SCENARIO_LANES - 1: which set of NodePorts (files running side by side never share one). */
   lane: number;
   nodePorts: SystemNodePorts;
   ingressHost: string;
 }
 
-/**
- * The lane of this test worker: vitest numbers its workers 1..maxWorkers (VITEST_POOL_ID), and a worker runs one
- * file at a time, so two files running at once never have the same lane.
- */
-export function currentLane(): number {
-  const poolId = Number(process.env.VITEST_POOL_ID ?? '1');
-  if (!Number.isInteger(poolId) || poolId < 1 || poolId > MAX_SCENARIO_LANES) {
-    throw new Error(`VITEST_POOL_ID=${process.env.VITEST_POOL_ID}: the scenarios project runs at most ${MAX_SCENARIO_LANES} workers, one per lane of NodePorts (MAX_SCENARIO_LANES, harness/system.ts)`);
-  }
-  return poolId - 1;
-}
-
-export function placementFor(scenario: string, lane = currentLane()): SystemPlacement {
+export function placementFor(scenario: string, lane: number): SystemPlacement {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(scenario)) throw new Error(`scenario name '${scenario}' is not a DNS label`);
+  if (!Number.isInteger(lane) || lane < 0 || lane >= MAX_SCENARIO_LANES) throw new Error(`lane ${lane}: the lanes are 0 to ${MAX_SCENARIO_LANES - 1}`);
   return { scenario, namespace: `${NAMESPACE}-${scenario}`, lane, nodePorts: laneNodePorts(lane), ingressHost: `${scenario}.${INGRESS_HOST}` };
 }
 
@@ -69,37 +58,55 @@ export function placeSystem(objects: readonly KubernetesObject[], placement: Sys
   });
 }
 
-/** Applies the test overlay at a placement and waits (watch, deadline) until every Deployment is available. */
+const portTaken = (error: unknown): boolean => error instanceof Error && /provided port is already allocated/.test(error.message);
+
+/**
+ * Applies the test overlay for a scenario in the first free lane and waits (watch, deadline) until every Deployment
+ * is available. A lane is taken while a Service holds its NodePorts: the API server allocates a NodePort to one
+ * Service only, so two files starting at once can never both get a lane, and no lane bookkeeping can go stale.
+ */
 export async function deploySystem(
   cluster: ConnectedCluster,
-  placement: SystemPlacement,
+  scenario: string,
   adjust: (objects: KubernetesObject[]) => KubernetesObject[] = (objects) => objects,
-): Promise<KubernetesObject[]> {
-  const objects = adjust(placeSystem(await cluster.render(TEST_OVERLAY), placement));
-  await waitUntilNotTerminating(cluster.clients, placement.namespace); // the same file, run again at once
-  await applyObjects(cluster.clients, objects);
-  await cluster.waitForDeployments(placement.namespace);
-  return objects;
+): Promise<SystemPlacement> {
+  const rendered = await cluster.render(TEST_OVERLAY);
+  const namespace = placementFor(scenario, 0).namespace;
+  await waitUntilNotTerminating(cluster.clients, namespace); // the same file, run again at once
+  for (let lane = 0; lane < MAX_SCENARIO_LANES; lane += 1) {
+    const placement = placementFor(scenario, lane);
+    try {
+      await applyObjects(cluster.clients, adjust(placeSystem(rendered, placement)));
+    } catch (error) {
+      if (!portTaken(error)) throw error;
+      await deleteServices(cluster.clients, namespace); // those of this lane that it did get
+      continue;
+    }
+    await cluster.waitForDeployments(namespace);
+    return placement;
+  }
+  throw new Error(`every lane's NodePorts are taken (${MAX_SCENARIO_LANES} lanes, harness/system.ts): more scenario files run at once than there are lanes`);
 }
 
 /**
  * In a scenario file's describe, before its other hooks: deploys the file's own copy of the system (beforeAll)
- * and discards it when the file is done (afterAll): its Services at once, so the next file in the lane gets the
- * NodePorts, and the namespace in the background.
+ * and discards it when the file is done (afterAll): its Services at once, so the next file gets the lane's
+ * NodePorts, and the namespace in the background. Tests reach the copy by `namespace` (cluster.serviceUrl) and
+ * `ingressHost`.
  */
 export function useSystem(
   cluster: ConnectedCluster,
   scenario: string,
   options: { adjust?: (objects: KubernetesObject[]) => KubernetesObject[] } = {},
-): SystemPlacement {
-  const placement = placementFor(scenario);
+): { namespace: string; ingressHost: string } {
+  const { namespace, ingressHost } = placementFor(scenario, 0);
   beforeAll(async () => {
     const started = Date.now();
-    await deploySystem(cluster, placement, options.adjust);
-    console.log(`[${scenario}] the system is available in namespace ${placement.namespace} (lane ${placement.lane}) after ${(Date.now() - started) / 1000} s`);
+    const { lane } = await deploySystem(cluster, scenario, options.adjust);
+    console.log(`[${scenario}] the system is available in namespace ${namespace} (lane ${lane}) after ${(Date.now() - started) / 1000} s`);
   });
   afterAll(async () => {
-    await discardNamespace(cluster.clients, placement.namespace);
+    await discardNamespace(cluster.clients, namespace);
   });
-  return placement;
+  return { namespace, ingressHost };
 }

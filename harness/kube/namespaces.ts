@@ -23,17 +23,23 @@ export async function deleteNamespaceNow(clients: KubeClients, name: string, tim
   );
 }
 
+const ignoreGone = (error: { code?: number }): void => {
+  if (error.code !== 404) throw error;
+};
+
+/** Deletes every Service of a namespace (their NodePorts are free when this returns). */
+export async function deleteServices(clients: KubeClients, namespace: string): Promise<void> {
+  const services = (await clients.core.listNamespacedService({ namespace })).items;
+  await Promise.all(services.map((service) => clients.core.deleteNamespacedService({ name: service.metadata!.name!, namespace }).catch(ignoreGone)));
+}
+
 /**
  * Deletes a namespace without waiting for it to be gone: its Services first (so their NodePorts are free the moment
  * this returns), then the namespace, and its pods with no grace period (nothing in a scenario's pods is worth a
  * graceful stop). The namespace finishes terminating in the background.
  */
 export async function discardNamespace(clients: KubeClients, name: string): Promise<void> {
-  const ignoreGone = (error: { code?: number }) => {
-    if (error.code !== 404) throw error;
-  };
-  const services = (await clients.core.listNamespacedService({ namespace: name }).catch(() => ({ items: [] }))).items;
-  await Promise.all(services.map((service) => clients.core.deleteNamespacedService({ name: service.metadata!.name!, namespace: name }).catch(ignoreGone)));
+  await deleteServices(clients, name);
   await clients.core.deleteNamespace({ name }).catch(ignoreGone);
   await clients.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => undefined);
 }
