@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import ScenarioSequencer from './harness/scenario-sequencer.js';
 import { scenarioLanes } from './harness/system.js';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
@@ -12,6 +13,7 @@ export default defineConfig({
     // Unit and contract files mostly wait on containers (Redis, PostgreSQL) and child processes, so more workers than
     // cores pays: 51 s instead of 85 s on 2 cores.
     maxWorkers: Math.max(4, availableParallelism()),
+    sequence: { sequencer: ScenarioSequencer },
     reporters: ['default', './harness/summary-reporter.ts'],
     projects: [
       {
@@ -39,8 +41,7 @@ export default defineConfig({
           name: 'scenarios',
           // Last: timing-sensitive scenarios (rollouts, HPA) never share the cores with unit tests. Their cluster
           // boots in the background while the unit and contract tests run. Files run side by side, each on its own
-          // copy of the system (harness/scenario-system.ts); the longest start first (vitest's order: slowest last
-          // time, or largest file).
+          // copy of the system (harness/scenario-system.ts); the largest (longest) first (harness/scenario-sequencer.ts).
           sequence: { groupOrder: 2 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],

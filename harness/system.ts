@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 export const NAMESPACE = 'microservices-demo';
 export const TEST_OVERLAY = 'manifests/overlays/test';
 export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
-/** What the scenario cluster loads at start: the system, and maya-sawa with its PostgreSQL (scenarios/init-order). */
-export const SCENARIO_IMAGES = [...SYSTEM_IMAGES, 'postgres', 'maya-sawa'] as const;
+/** Resolved when the scenario cluster starts, loaded by the one file that deploys them (scenarios/init-order). */
+export const SCENARIO_IMAGES_ON_DEMAND = ['postgres', 'maya-sawa'] as const;
 /** The host of the system's Ingress rule (manifests/base/ingress): send it as the Host header to the controller. */
 export const INGRESS_HOST = 'microservices-demo.local';
 

@@ -60,9 +60,9 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
   /** The split form comes up in its own namespace while the single-pod tests run (its test awaits it). */
   let splitApplied: Promise<void>;
 
-  beforeAll(() => {
-    // The global setup loaded these into the node with the system's images (SCENARIO_IMAGES).
-    for (const name of ['postgres', 'maya-sawa']) expect(cluster.info.images[name], `image ${name} loaded into the cluster`).toBeDefined();
+  beforeAll(async () => {
+    // The global setup resolved them (SCENARIO_IMAGES_ON_DEMAND); only this file loads them into the node.
+    await timed('images loaded', () => cluster.ensureImages(['postgres', 'maya-sawa']));
     splitApplied = applyOverlay('split', (objects) => {
       // Each job takes at least 300 ms here, so a burst of jobs cannot be drained by one worker alone.
       const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'maya-sawa-worker') as V1Deployment;

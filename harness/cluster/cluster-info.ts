@@ -14,8 +14,10 @@ export interface ClusterInfo {
   network?: { name: string; serverUrl: string };
   /** The controller-manager's node-monitor grace period, when the harness set it (container mode), in seconds. */
   nodeMonitorGracePeriodSeconds?: number;
-  /** Catalog name -> image reference present in the cluster. */
+  /** Catalog name -> image reference in the cluster (in the nodes' containerd, or pulled from a registry). */
   images: Record<string, string>;
+  /** Those of `images` not loaded at start: a file that deploys them calls `cluster.ensureImages()` first. */
+  imagesOnDemand?: string[];
   /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */
   ingress?: { mode: 'bundled' | 'deployed'; nodePort: number };
   /** The overlay that was applied at start, if any. */

@@ -76,6 +76,29 @@ export class ConnectedCluster {
     await Promise.all(this.info.nodeContainers.map((node) => loadImagesIntoNode(node.containerId, refs)));
   }
 
+  /**
+   * Makes catalog images available to every node (container mode; an external cluster pulls them): loads those
+   * that a node's containerd does not list yet. For images the cluster resolved but did not load at start
+   * (TestCluster.withImagesOnDemand), before deploying what uses them.
+   */
+  async ensureImages(names: string[]): Promise<void> {
+    if (this.info.mode === 'external') return;
+    const refs = names.map((name) => {
+      const ref = this.info.images[name];
+      if (!ref) throw new Error(`image ${name} is not one of the cluster's (${Object.keys(this.info.images).join(', ')})`);
+      return ref;
+    });
+    await Promise.all(
+      this.info.nodeContainers.map(async (node) => {
+        const listed = await run('docker', ['exec', node.containerId, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q']);
+        if (listed.code !== 0) throw new Error(`listing the images of ${node.nodeName} failed: ${listed.stderr.trim()}`);
+        const present = new Set(listed.stdout.split('\n').map((line) => line.trim()));
+        const missing = refs.filter((ref) => !present.has(ref) && !present.has(`docker.io/${ref}`));
+        if (missing.length > 0) await loadImagesIntoNode(node.containerId, missing);
+      }),
+    );
+  }
+
   /** The cluster's node containers (container mode): the server first, then the agents that joined. */
   nodes(): ClusterInfo['nodeContainers'] {
     return [...this.info.nodeContainers];

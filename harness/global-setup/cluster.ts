@@ -3,11 +3,11 @@ import { removeSuiteContainers } from '../cleanup.js';
 import { newHandoffPath, removeHandoff, writeHandoff } from '../cluster/handoff.js';
 import { TestCluster, type StartedTestCluster } from '../cluster/test-cluster.js';
 import { describeError } from '../kube/watch-until.js';
-import { SCENARIO_IMAGES, SCENARIO_NODE_PORTS } from '../system.js';
+import { SCENARIO_IMAGES_ON_DEMAND, SCENARIO_NODE_PORTS, SYSTEM_IMAGES } from '../system.js';
 
 /**
- * One cluster per run, shared by every scenario file: every image a scenario deploys loaded into the node, an ingress
- * controller, and every lane's NodePorts mapped. Each file deploys its own copy of the system into its own namespace
+ * One cluster per run, shared by every scenario file: the system's images loaded into the node (the init-order
+ * file's, resolved, are loaded by that file), an ingress controller, and every lane's NodePorts mapped. Each file deploys its own copy of the system into its own namespace
  * (harness/scenario-system.ts), scenarioLanes() files at once.
  *
  * It starts in the background: this setup returns at once, so the unit and contract tests (which run first) run
@@ -19,7 +19,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const handoff = newHandoffPath();
   project.provide('clusterHandoff', handoff);
   const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
-    .withImages([...SCENARIO_IMAGES])
+    .withImages([...SYSTEM_IMAGES])
+    .withImagesOnDemand([...SCENARIO_IMAGES_ON_DEMAND])
     .withNodePorts(...SCENARIO_NODE_PORTS)
     .withIngress()
     .start()
