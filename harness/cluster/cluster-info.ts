@@ -18,11 +18,6 @@ export interface ClusterInfo {
   images: Record<string, string>;
   /** Those of `images` not loaded at start: a file that deploys them calls `cluster.ensureImages()` first. */
   imagesOnDemand?: string[];
-  /**
-   * Images being loaded in the background after the start (the scenario cluster's on-demand images, while the first
-   * files run): `doneFile` exists once that load has ended; ensureImages() waits for it before loading anything.
-   */
-  backgroundLoad?: { images: string[]; doneFile: string };
   /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */
   ingress?: { mode: 'bundled' | 'deployed'; nodePort: number };
   /** The overlay that was applied at start, if any. */

@@ -1,5 +1,4 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
 import { join, isAbsolute } from 'node:path';
 import { catalog, manifestImageRef, repoRoot } from '../../images/catalog.js';
 import { run } from '../../images/docker-cli.js';
@@ -8,7 +7,6 @@ import { kubeClients, type KubeClients } from '../kube/clients.js';
 import { describeNamespace } from '../kube/diagnostics.js';
 import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
-import { pollUntil } from '../poll.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
@@ -85,12 +83,6 @@ export class ConnectedCluster {
    */
   async ensureImages(names: string[]): Promise<void> {
     if (this.info.mode === 'external') return;
-    const background = this.info.backgroundLoad;
-    if (background && names.some((name) => background.images.includes(name))) {
-      // Two imports of one image at once can trip over each other's content locks: wait for that one to end. If it
-      // failed, what it did not load is loaded below.
-      await pollUntil(`the background load of ${background.images.join(', ')}`, () => existsSync(background.doneFile), { timeoutMs: 15 * 60_000, intervalMs: 500 });
-    }
     const refs = names.map((name) => {
       const ref = this.info.images[name];
       if (!ref) throw new Error(`image ${name} is not one of the cluster's (${Object.keys(this.info.images).join(', ')})`);

@@ -1,4 +1,3 @@
-import { rmSync, writeFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { removeSuiteContainers } from '../cleanup.js';
 import { newHandoffPath, removeHandoff, writeHandoff } from '../cluster/handoff.js';
@@ -8,8 +7,7 @@ import { SCENARIO_IMAGES_ON_DEMAND, SCENARIO_NODE_PORTS, SYSTEM_IMAGES } from '.
 
 /**
  * One cluster per run, shared by every scenario file: the system's images loaded into the node (the init-order
- * file's are resolved at start and loaded in the background once the cluster is ready), an ingress controller,
- * and every lane's NodePorts mapped. Each file deploys its own copy of the system into its own namespace
+ * file's, resolved, are loaded by that file), an ingress controller, and every lane's NodePorts mapped. Each file deploys its own copy of the system into its own namespace
  * (harness/scenario-system.ts), scenarioLanes() files at once.
  *
  * It starts in the background: this setup returns at once, so the unit and contract tests (which run first) run
@@ -20,7 +18,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (orphans.length > 0) console.log(`[cluster] removed ${orphans.length} container(s) left by an interrupted run`);
   const handoff = newHandoffPath();
   project.provide('clusterHandoff', handoff);
-  let backgroundLoad: Promise<void> = Promise.resolve();
   const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
     .withImages([...SYSTEM_IMAGES])
     .withImagesOnDemand([...SCENARIO_IMAGES_ON_DEMAND])
@@ -29,15 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     .start()
     .then(
       (cluster) => {
-        // init-order's images go into the node while the first scenario files run; its ensureImages() waits for it.
-        const images = [...SCENARIO_IMAGES_ON_DEMAND];
-        writeHandoff(handoff, { info: { ...cluster.info, backgroundLoad: { images, doneFile: `${handoff}.images-loaded` } } });
-        const started = Date.now();
-        backgroundLoad = cluster.ensureImages(images).then(
-          () => console.log(`[cluster] loaded ${images.join(', ')} in the background in ${(Date.now() - started) / 1000} s`),
-          (error: unknown) => console.error(`[cluster] background load of ${images.join(', ')} failed (the file that needs them loads them): ${describeError(error)}`),
-        );
-        void backgroundLoad.finally(() => writeFileSync(`${handoff}.images-loaded`, ''));
+        writeHandoff(handoff, { info: cluster.info });
         return cluster;
       },
       (error: unknown) => {
@@ -48,10 +37,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   return async () => {
     const cluster = await starting;
-    await backgroundLoad;
     await cluster?.stop();
     removeHandoff(handoff);
-    rmSync(`${handoff}.images-loaded`, { force: true });
   };
 }
 
