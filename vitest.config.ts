@@ -29,7 +29,8 @@ export default defineConfig({
       {
         test: {
           name: 'contracts',
-          sequence: { groupOrder: 1 },
+          // With the unit tests: one group of workers, no wait between the two projects.
+          sequence: { groupOrder: 0 },
           include: ['contracts/**/*.test.ts'],
           globalSetup: ['harness/global-setup/images.ts'],
           testTimeout: 30_000,
@@ -42,7 +43,7 @@ export default defineConfig({
           // Last: timing-sensitive scenarios (rollouts, HPA) never share the cores with unit tests. Their cluster
           // boots in the background while the unit and contract tests run. Files run side by side, each on its own
           // copy of the system (harness/scenario-system.ts); the largest (longest) first (harness/scenario-sequencer.ts).
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],
           setupFiles: ['harness/setup/cluster.ts'],
