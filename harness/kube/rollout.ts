@@ -1,5 +1,6 @@
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 import { watchUntil } from './watch-until.js';
 import { deploymentCounts } from './workload-state.js';
 
@@ -23,15 +24,11 @@ export async function updatePodTemplate(
   name: string,
   change: (template: V1PodTemplateSpec) => V1PodTemplateSpec,
 ): Promise<V1Deployment> {
-  for (let attempt = 1; ; attempt += 1) {
+  return retryOnConflict(async () => {
     const deployment = await clients.apps.readNamespacedDeployment({ name, namespace });
     deployment.spec!.template = change(structuredClone(deployment.spec!.template));
-    try {
-      return await clients.apps.replaceNamespacedDeployment({ name, namespace, body: deployment });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
-    }
-  }
+    return clients.apps.replaceNamespacedDeployment({ name, namespace, body: deployment });
+  });
 }
 
 /** A new version of the workload: the template's version label, which the pods report as SERVICE_VERSION. */
