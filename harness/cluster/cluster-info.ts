@@ -25,3 +25,12 @@ export interface ClusterInfo {
   /** Seconds from start to: node container up, cluster usable (API + DNS), manifests applied and available. */
   timings: Record<string, number>;
 }
+
+/** The cluster's references for catalog image names; an error naming the cluster's images for a name it lacks. */
+export function imageRefs(info: ClusterInfo, names: string[]): string[] {
+  return names.map((name) => {
+    const ref = info.images[name];
+    if (!ref) throw new Error(`image ${name} is not one of the cluster's (${Object.keys(info.images).join(', ')})`);
+    return ref;
+  });
+}

@@ -9,7 +9,7 @@ import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
 import type { StartedAgentContainer } from './agent-container.js';
-import type { ClusterInfo } from './cluster-info.js';
+import { imageRefs, type ClusterInfo } from './cluster-info.js';
 import { joinAgents, type JoinedAgent, type JoinOptions } from './join-agents.js';
 import { loadImagesIntoNode } from './node-images.js';
 
@@ -83,11 +83,7 @@ export class ConnectedCluster {
    */
   async ensureImages(names: string[]): Promise<void> {
     if (this.info.mode === 'external') return;
-    const refs = names.map((name) => {
-      const ref = this.info.images[name];
-      if (!ref) throw new Error(`image ${name} is not one of the cluster's (${Object.keys(this.info.images).join(', ')})`);
-      return ref;
-    });
+    const refs = imageRefs(this.info, names);
     await Promise.all(
       this.info.nodeContainers.map(async (node) => {
         const listed = await run('docker', ['exec', node.containerId, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q']);

@@ -2,7 +2,7 @@ import { run } from '../../images/docker-cli.js';
 import { configureTestcontainers } from '../testcontainers-env.js';
 import { nodeReady, waitForNode } from '../kube/nodes.js';
 import { AgentContainer, type StartedAgentContainer } from './agent-container.js';
-import type { ClusterInfo } from './cluster-info.js';
+import { imageRefs, type ClusterInfo } from './cluster-info.js';
 import type { ConnectedCluster } from './connected-cluster.js';
 import { NODE_TOKEN_PATH } from './node-container.js';
 import { loadImagesIntoNode } from './node-images.js';
@@ -83,11 +83,7 @@ export async function joinAgents(cluster: ConnectedCluster, count: number, optio
     throw failed.reason;
   }
   const names = options.images ?? Object.keys(info.images).filter((name) => name !== 'node');
-  const refs = names.map((name) => {
-    const ref = info.images[name];
-    if (!ref) throw new Error(`image ${name} is not one of the cluster's (${Object.keys(info.images).join(', ')})`);
-    return ref;
-  });
+  const refs = imageRefs(info, names);
   if (refs.length > 0) await Promise.all(agents.map((agent) => loadImagesIntoNode(agent.container.getId(), refs)));
   return agents;
 }
