@@ -12,6 +12,7 @@ import { waitForRollout } from '../harness/kube/rollout.js';
 import { scaleDeployment, setHpaBounds } from '../harness/kube/scale.js';
 import { waitForEndpoints, waitForPods } from '../harness/kube/wait-for.js';
 import { podReady, restartCount } from '../harness/kube/workload-state.js';
+import { httpGet } from '../harness/http-get.js';
 import { describeLoad, startLoad, type LoadSummary } from '../harness/load/constant-load.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
 import { useSystem } from '../harness/scenario-system.js';
@@ -56,6 +57,22 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
         console.log(`[${SCENARIO}] ${timelineName}: evidence in ${writeEvidence(timeline).svg}`);
       },
     };
+  };
+
+  /**
+   * Waits until the gateway answers through its NodePort on new connections, 10 in a row. Its endpoints being ready
+   * is not enough: kube-proxy on the node may still reject for a moment after a Service had none (seen as one
+   * ECONNRESET right after the Redis outage, two files sharing the node). Returns how long that took.
+   */
+  const untilGatewayServes = async (): Promise<number> => {
+    const started = Date.now();
+    await vi.waitFor(
+      async () => {
+        for (let i = 0; i < 10; i += 1) expect((await httpGet(`${gatewayUrl}/api/info`)).status).toBe(200);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    return Date.now() - started;
   };
 
   beforeAll(async () => {
@@ -185,12 +202,14 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
       const status = StatusResponseSchema.parse(await response.json());
       return status.worker ? status.worker.totals.success + status.worker.totals.failed : undefined;
     };
+    // Retried: a pooled keep-alive connection may be dead (a gateway container was restarted, Redis was cut off).
+    const readWorkerTotals = (): Promise<number> =>
+      vi.waitFor(async () => (await workerTotals()) ?? Promise.reject(new Error('no worker totals yet')), { timeout: 20_000, interval: 500 });
 
     beforeAll(async () => {
       const listBoth = async () => (await clients.core.listNamespacedPod({ namespace, labelSelector: bothPods })).items;
       restartsBefore = restartCount(await listBoth());
-      // Retried: the previous test restarted a gateway container, and a pooled keep-alive connection to it fails once.
-      totalsBefore = await vi.waitFor(async () => (await workerTotals()) ?? Promise.reject(new Error('no worker totals yet')), { timeout: 20_000, interval: 500 });
+      totalsBefore = await readWorkerTotals();
       const { timeline, finish } = recording('redis-outage');
       const traffic = startLoad({ url: `${gatewayUrl}/api/info`, rate: 20, connections: 2, maxSeconds: 150, timeline });
       let restore: (() => Promise<void>) | undefined;
@@ -233,8 +252,9 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
         await waitForPods(clients, { namespace, labelSelector: bothPods }, 'all ready again', (pods) => pods.length > 0 && pods.every(podReady), 60_000, explain);
         recoveredAfterMs = Date.now() - redisReadyAt;
         timeline.mark('gateway and worker ready');
-        await vi.waitFor(async () => expect(await workerTotals()).toBeDefined(), { timeout: 20_000, interval: 500 });
-        totalsAfter = (await workerTotals())!;
+        figures.redisNodePortBackSeconds = seconds(await untilGatewayServes());
+        timeline.mark('gateway answers through its NodePort');
+        totalsAfter = await readWorkerTotals();
       } finally {
         await restore?.();
         await traffic.stop();
@@ -269,6 +289,7 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
     let from: number;
 
     beforeAll(async () => {
+      await untilGatewayServes(); // the steady state this phase starts from, whatever the phases before left
       const before = new Set((await gatewayPods()).map(name));
       from = (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })).spec?.replicas ?? 2;
       const to = from + 2;
