@@ -5,6 +5,7 @@
 # As root on Debian it installs and starts what is missing (Debian's docker.io). Anywhere else it says what to do.
 # Set KMS_SKIP_HOST_PREP=1 to skip it (e.g. when DOCKER_HOST points at a remote engine you manage yourself).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/host-packages.sh"
 log() { echo "prepare-host: $*"; }
 [ "${KMS_SKIP_HOST_PREP:-}" = 1 ] && exit 0
 
@@ -69,7 +70,9 @@ configure_daemon() {
 
 start_dockerd() {
   log "starting dockerd (log: /var/log/dockerd.log)"
-  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  # In a session of its own: Ctrl-C on the command that started it (npm run up, npm test) must not reach the engine,
+  # which the cleanup after that Ctrl-C still needs.
+  setsid -f dockerd >/var/log/dockerd.log 2>&1 </dev/null
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
   log "dockerd did not come up; last lines of /var/log/dockerd.log:"; tail -n 20 /var/log/dockerd.log >&2
   exit 1
@@ -84,8 +87,7 @@ ensure_chromium() {
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 && return 0
   if can_fix; then
     log "installing Debian's chromium for the browser test"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    install_host_packages chromium
   else
     log "no Chromium found: the browser test will fail; install Chromium or set KMS_CHROMIUM to a Chromium/Chrome executable"
   fi
@@ -100,8 +102,7 @@ can_fix || explain_and_exit "no usable Docker engine (docker info failed, or pri
 
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v jq >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
   log "installing Debian's docker.io and jq"
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io jq >/dev/null
+  install_host_packages docker.io jq
 fi
 if configure_daemon && pid=$(pgrep -x dockerd); then
   log "restarting dockerd ($pid) to apply the configuration"

@@ -1,6 +1,7 @@
 # Sourced by recipes that build a Debian rootfs. Reads the Debian mirror from this host's apt configuration
 # (or DEBIAN_MIRROR), so recipes work wherever apt works, behind whatever mirror or proxy apt is set up with.
 : "${DEBIAN_SUITE:=bookworm}"
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/host-packages.sh"
 
 debian_mirror() {
   if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
@@ -24,7 +25,7 @@ require_host_tools() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "    installing host tools from Debian: ${missing[*]}"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    install_host_packages "${missing[@]}"
   else
     echo "the image recipe needs these tools on the host: ${missing[*]} (Debian: apt-get install ${missing[*]})" >&2
     return 1

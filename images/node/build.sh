@@ -133,7 +133,7 @@ fetch_busybox() {
   local debs="$CACHE_DIR/debs-extra"
   mkdir -p "$debs"
   if ! ls "$debs"/busybox-static_*.deb >/dev/null 2>&1; then
-    (cd "$debs" && { apt-get download busybox-static || { apt-get update -qq && apt-get download busybox-static; }; })
+    download_host_package "$debs" busybox-static
   fi
   rm -rf "$WORK_DIR/busybox-deb" && dpkg-deb -x "$(ls "$debs"/busybox-static_*.deb | tail -n 1)" "$WORK_DIR/busybox-deb"
   cp "$WORK_DIR/busybox-deb/bin/busybox" "$bin/busybox"
