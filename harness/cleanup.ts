@@ -2,7 +2,7 @@ import { run } from '../images/docker-cli.js';
 import { NETWORK_PREFIX, networkOwnerPid } from './cluster/cluster-network.js';
 import { OWNER_LABEL, SUITE_LABEL, ownerId } from './cluster/node-container.js';
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

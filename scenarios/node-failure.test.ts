@@ -11,7 +11,7 @@ import { desiredHealthy } from '../harness/kube/disruption-budget.js';
 import { drainNode, type DrainReport } from '../harness/kube/drain.js';
 import {
   DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS,
-  NODE_MONITOR_PERIOD_SECONDS,
+  DEFAULT_NODE_MONITOR_PERIOD_SECONDS,
   nodeLossBounds,
   probeSeconds,
   tolerationSecondsFor,
@@ -282,14 +282,14 @@ describe('node failure: a second node is drained, then lost, and the system keep
       lostPods = [...onNode(await livePods(GATEWAY_PODS), agentName), ...onNode(await livePods(DASHBOARD_PODS), agentName)].map((pod) => pod.metadata!.name!);
       const template = gatewayDeployment.spec?.template.spec;
       bounds = nodeLossBounds({
-        gracePeriodSeconds: cluster.info.nodeMonitorGracePeriodSeconds ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS,
-        monitorPeriodSeconds: NODE_MONITOR_PERIOD_SECONDS,
+        gracePeriodSeconds: cluster.info.nodeSettings?.nodeMonitorGracePeriodSeconds ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS,
+        monitorPeriodSeconds: cluster.info.nodeSettings?.nodeMonitorPeriodSeconds ?? DEFAULT_NODE_MONITOR_PERIOD_SECONDS,
         tolerationSeconds: Math.max(
           ...[gatewayDeployment, dashboardDeployment].map((d) => tolerationSecondsFor(d.spec?.template.spec?.tolerations, 'node.kubernetes.io/unreachable')),
         ),
         probeSeconds: Math.max(probeSeconds(gatewayDeployment), probeSeconds(dashboardDeployment)),
       });
-      figures.nodeLossBounds = `NotReady ≤ ${bounds.notReadySeconds} s, replaced ≤ ${bounds.replacedSeconds} s (+ ${seconds(SLACK_MS)} s slack); grace ${cluster.info.nodeMonitorGracePeriodSeconds} s, unreachable toleration ${tolerationSecondsFor(template?.tolerations, 'node.kubernetes.io/unreachable')} s`;
+      figures.nodeLossBounds = `NotReady ≤ ${bounds.notReadySeconds} s, replaced ≤ ${bounds.replacedSeconds} s (+ ${seconds(SLACK_MS)} s slack); grace ${cluster.info.nodeSettings?.nodeMonitorGracePeriodSeconds} s, unreachable toleration ${tolerationSecondsFor(template?.tolerations, 'node.kubernetes.io/unreachable')} s`;
 
       const { timeline, finish } = recording('node-loss');
       const running = await startGatewayLoad(timeline, LOSS_REQUEST_TIMEOUT_SECONDS);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { StatusResponseSchema } from '../contracts/api-gateway.js';
 import { execInPod } from '../harness/kube/exec-in-pod.js';
+import { kubeletSettings, nodeLeaseSeconds } from '../harness/kube/kubelet-config.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
 import { useSystem } from '../harness/scenario-system.js';
 import { useCluster } from '../harness/use-cluster.js';
@@ -30,6 +31,21 @@ describe('smoke: the monitoring system runs on a real cluster', () => {
         const available = deployment.status?.conditions?.find((condition) => condition.type === 'Available');
         expect(available?.status, `${where}/${deployment.metadata?.name} Available`).toBe('True');
       }
+    }
+  });
+
+  // What the harness sets on every node kind (harness/cluster/node-settings.ts), read back from the kubelet itself: proof
+  // that the settings reached it, whatever the node image (none of them is an image default any more).
+  it("runs every node's kubelet with the suite's settings: no image GC or disk eviction, the lease timing", async (context) => {
+    const settings = cluster.info.nodeSettings;
+    if (!settings) return context.skip('an external cluster (KMS_KUBECONFIG) keeps its own kubelet settings');
+    for (const node of cluster.nodes()) {
+      const kubelet = await kubeletSettings(cluster.clients, node.nodeName);
+      expect(kubelet.imageGCHighThresholdPercent, `${node.nodeName}: image GC threshold`).toBe(100);
+      expect(kubelet.evictionHard?.['imagefs.available'], `${node.nodeName}: imagefs eviction threshold`).toBe('0%');
+      expect(kubelet.nodeLeaseDurationSeconds, `${node.nodeName}: lease duration`).toBe(settings.nodeLeaseDurationSeconds);
+      expect(kubelet.nodeStatusUpdateFrequency, `${node.nodeName}: status update frequency`).toBe(`${settings.nodeStatusUpdateFrequencySeconds}s`);
+      expect(await nodeLeaseSeconds(cluster.clients, node.nodeName), `${node.nodeName}: its Lease`).toBe(settings.nodeLeaseDurationSeconds);
     }
   });
 

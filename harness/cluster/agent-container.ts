@@ -1,6 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { run } from '../../images/docker-cli.js';
 import { suiteLabels } from './node-container.js';
+import { agentCommand, nodeLaunch } from './node-settings.js';
 
 /**
  * A Kubernetes agent node in a container, in testcontainers' module style: the `node` image (rancher/k3s upstream, or
@@ -18,7 +19,7 @@ export class AgentContainer extends GenericContainer {
   private nodeName?: string;
   private taints: string[] = [];
 
-  constructor(image: string) {
+  constructor(private readonly image: string) {
     super(image);
     // As K3sContainer does (the field is missing from testcontainers' HostConfig type).
     Object.assign(this.hostConfig, { CgroupnsMode: 'host' });
@@ -58,8 +59,10 @@ export class AgentContainer extends GenericContainer {
 
   override async start(): Promise<StartedAgentContainer> {
     if (!this.serverUrl || !this.token || !this.nodeName) throw new Error('AgentContainer needs withServer(), withToken() and withNodeName()');
-    const taints = this.taints.length > 0 ? [`--kubelet-arg=register-with-taints=${this.taints.join(',')}`] : [];
-    this.withCommand(['agent', '--server', this.serverUrl, '--token', this.token, `--node-name=${this.nodeName}`, ...taints]);
+    this.withCommand(agentCommand({ serverUrl: this.serverUrl, token: this.token, nodeName: this.nodeName, taints: this.taints }));
+    const launch = nodeLaunch(this.image);
+    this.withCopyContentToContainer(launch.files);
+    if (launch.entrypoint) this.withEntrypoint(launch.entrypoint);
     return new StartedAgentContainer(await super.start(), this.nodeName);
   }
 }

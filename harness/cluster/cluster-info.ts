@@ -1,3 +1,6 @@
+import type { IngressControllerMode } from './ingress-controller.js';
+import type { NodeSettings } from './node-settings.js';
+
 /**
  * Everything a test file needs to reach the cluster that the global setup started, in a form that crosses from the
  * setup process to the test workers (vitest's provide/inject): plain data, no handles.
@@ -12,14 +15,14 @@ export interface ClusterInfo {
   nodeContainers: Array<{ nodeName: string; containerId: string; role?: 'server' | 'agent' }>;
   /** Container mode: the Docker network the nodes share, and the server's URL on it (where agents join). */
   network?: { name: string; serverUrl: string };
-  /** The controller-manager's node-monitor grace period, when the harness set it (container mode), in seconds. */
-  nodeMonitorGracePeriodSeconds?: number;
+  /** The node settings the harness started the nodes with (container mode; node-settings.ts). */
+  nodeSettings?: NodeSettings;
   /** Catalog name -> image reference in the cluster (in the nodes' containerd, or pulled from a registry). */
   images: Record<string, string>;
   /** Those of `images` not loaded at start: a file that deploys them calls `cluster.ensureImages()` first. */
   imagesOnDemand?: string[];
   /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */
-  ingress?: { mode: 'bundled' | 'deployed'; nodePort: number };
+  ingress?: { mode: IngressControllerMode; nodePort: number };
   /** The overlay that was applied at start, if any. */
   overlay?: string;
   /** Seconds from start to: node container up, cluster usable (API + DNS), manifests applied and available. */

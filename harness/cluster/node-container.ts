@@ -2,6 +2,7 @@ import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { StartedNetwork } from 'testcontainers';
+import { NODE_SETTINGS, nodeLaunch, serverCommand, type NodeSettings } from './node-settings.js';
 
 /** Labels on every container the suite starts: how `npm run down` and leftover cleanup find them. */
 export const SUITE_LABEL = 'io.kube-microservices-suite';
@@ -38,30 +39,25 @@ export interface ServerOptions {
    * the one the agents are not on.
    */
   network?: StartedNetwork;
-  /** controller-manager --node-monitor-grace-period: how long a silent node stays Ready (else Kubernetes' 50 s). */
-  nodeMonitorGracePeriodSeconds?: number;
-  /**
-   * Keep k3s's bundled Traefik (rancher/k3s) and put this file into the server before it boots (a HelmChartConfig in
-   * its auto-applied manifests folder). Unset: --disable=traefik (the offline node image has none either way).
-   */
-  bundledTraefik?: { target: string; content: string };
+  /** The settings the scenarios depend on (node-settings.ts); the suite's own by default. */
+  settings?: NodeSettings;
 }
 
 /**
  * The Kubernetes server node in a container, started by @testcontainers/k3s unchanged: `image` is rancher/k3s
  * upstream or the offline node image (images/node), which speaks the same command line and writes the same kubeconfig.
+ * Both get the same command line and files (node-settings.ts).
  */
 export async function startNodeContainer(image: string, options: ServerOptions): Promise<StartedK3sContainer> {
-  const command = ['server', ...(options.bundledTraefik ? [] : ['--disable=traefik']), `--node-name=${options.nodeName}`];
-  if (options.nodeMonitorGracePeriodSeconds !== undefined) {
-    command.push(`--kube-controller-manager-arg=node-monitor-grace-period=${options.nodeMonitorGracePeriodSeconds}s`);
-  }
+  const settings = options.settings ?? NODE_SETTINGS;
+  const launch = nodeLaunch(image, settings);
   const container = new K3sContainer(image)
-    .withCommand(command)
+    .withCommand(serverCommand(options.nodeName, settings))
+    .withCopyContentToContainer(launch.files)
     .withExposedPorts(...(options.nodePorts ?? []))
     .withLabels(suiteLabels())
     .withStartupTimeout(180_000);
+  if (launch.entrypoint) container.withEntrypoint(launch.entrypoint);
   if (options.network) container.withNetwork(options.network);
-  if (options.bundledTraefik) container.withCopyContentToContainer([options.bundledTraefik]);
   return container.start();
 }

@@ -9,25 +9,13 @@ import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { ConnectedCluster } from './connected-cluster.js';
-import {
-  INGRESS_CONTROLLER,
-  externalIngressControllerMode,
-  ingressControllerMode,
-  k3sTraefikConfig,
-  startIngressController,
-  type IngressControllerMode,
-} from './ingress-controller.js';
+import { INGRESS_CONTROLLER, externalIngressControllerMode, startIngressController, type IngressControllerMode } from './ingress-controller.js';
 import type { JoinedAgent, JoinOptions } from './join-agents.js';
 import { SUITE_LABEL, startNodeContainer } from './node-container.js';
+import { NODE_SETTINGS, type NodeSettings } from './node-settings.js';
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
 
-/**
- * The node-monitor grace period the harness gives the controller-manager: a node that stops renewing its lease is
- * marked NotReady (Ready=Unknown) this long after its last renewal. The node image's kubelets renew every 5 s
- * (nodeLeaseDurationSeconds 20), so this spans four renewals; Kubernetes' default is 50 s (1.32+).
- */
-export const NODE_MONITOR_GRACE_PERIOD_SECONDS = 20;
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
 
 /**
@@ -54,7 +42,7 @@ export class TestCluster {
   private namespaceToWait?: string;
   private ingress = false;
   private agents = 0;
-  private nodeMonitorGracePeriodSeconds = NODE_MONITOR_GRACE_PERIOD_SECONDS;
+  private settings: NodeSettings = NODE_SETTINGS;
 
   /** Catalog images (see images/catalog.ts) to resolve and load into the cluster. */
   withImages(names: string[]): this {
@@ -78,9 +66,9 @@ export class TestCluster {
   }
 
   /**
-   * An ingress controller serving class `traefik` on a fixed NodePort (see ingress-controller.ts): k3s's bundled
-   * Traefik on rancher/k3s, else images/traefik deployed by the harness. start() waits until it is ready;
-   * `ingressUrl()` reaches it.
+   * An ingress controller serving class `traefik` on a fixed NodePort (see ingress-controller.ts): the `traefik`
+   * image and manifests/ingress-controller/traefik, on every node kind (an external cluster's own kube-system/traefik
+   * is used as it is). start() waits until it is ready; `ingressUrl()` reaches it.
    */
   withIngress(): this {
     this.ingress = true;
@@ -95,7 +83,7 @@ export class TestCluster {
 
   /** How long a node that stopped reporting stays Ready (controller-manager --node-monitor-grace-period). */
   withNodeMonitorGracePeriod(seconds: number): this {
-    this.nodeMonitorGracePeriodSeconds = seconds;
+    this.settings = { ...this.settings, nodeMonitorGracePeriodSeconds: seconds };
     return this;
   }
 
@@ -113,7 +101,7 @@ export class TestCluster {
     const images = await this.resolve(external ? [] : ['node']);
     let ingressMode: IngressControllerMode | undefined;
     if (this.ingress) {
-      ingressMode = external ? await externalIngressControllerMode(kubeClients(readFileSync(external, 'utf8'))) : ingressControllerMode(images.node!);
+      ingressMode = external ? await externalIngressControllerMode(kubeClients(readFileSync(external, 'utf8'))) : 'deployed';
       if (ingressMode === 'deployed') Object.assign(images, await resolveImages([INGRESS_CONTROLLER.image]));
     }
     const nodePorts = ingressMode ? [...this.nodePorts, INGRESS_CONTROLLER.webNodePort] : this.nodePorts;
@@ -136,8 +124,7 @@ export class TestCluster {
           nodeName: 'kms-server',
           nodePorts,
           network,
-          nodeMonitorGracePeriodSeconds: this.nodeMonitorGracePeriodSeconds,
-          ...(ingressMode === 'bundled' ? { bundledTraefik: k3sTraefikConfig() } : {}),
+          settings: this.settings,
         });
       } catch (error) {
         await network.stop().catch(() => undefined);
@@ -151,7 +138,7 @@ export class TestCluster {
         nodePortUrls: Object.fromEntries(nodePorts.map((port) => [String(port), `http://${node!.getHost()}:${node!.getMappedPort(port)}`])),
         nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId(), role: 'server' }],
         network: { name: network.getName(), serverUrl: `https://${node.getIpAddress(network.getName())}:6443` },
-        nodeMonitorGracePeriodSeconds: this.nodeMonitorGracePeriodSeconds,
+        nodeSettings: this.settings,
         images,
         imagesOnDemand: this.imagesOnDemand,
         timings,
@@ -190,7 +177,7 @@ export class TestCluster {
         }
         info.ingress = { mode, nodePort };
         timings.ingressReady = seconds(ingressStarted);
-        log(`ingress controller (Traefik, ${mode === 'bundled' ? "the cluster's own" : 'images/traefik'}) ready in ${timings.ingressReady} s`);
+        log(`ingress controller (Traefik, ${mode === 'existing' ? "the cluster's own" : 'images/traefik'}) ready in ${timings.ingressReady} s`);
       };
       const applyOverlay = async (overlay: string): Promise<void> => {
         const applyStarted = Date.now();

@@ -19,12 +19,3 @@ export async function applyObjects(clients: KubeClients, objects: KubernetesObje
     }
   }
 }
-
-/** Deletes objects, ignoring those already gone. */
-export async function deleteObjects(clients: KubeClients, objects: KubernetesObject[]): Promise<void> {
-  for (const object of [...objects].reverse()) {
-    await clients.objects.delete(object).catch((error: { code?: number }) => {
-      if (error.code !== 404) throw error;
-    });
-  }
-}

@@ -1,24 +1,17 @@
 import type { KubeClients } from './clients.js';
 import { pollUntil } from '../poll.js';
-
-const ignoreGone = (error: { code?: number }): void => {
-  if (error.code !== 404) throw error;
-};
+import { ignoreNotFound } from './not-found.js';
 
 /** A namespace's phase (Active, Terminating), or undefined once it is gone. */
-const namespacePhase = (clients: KubeClients, name: string): Promise<string | undefined> =>
-  clients.core.readNamespace({ name }).then(
-    (namespace) => namespace.status?.phase ?? 'Active',
-    (error: { code?: number }) => {
-      ignoreGone(error);
-      return undefined;
-    },
-  );
+const namespacePhase = async (clients: KubeClients, name: string): Promise<string | undefined> => {
+  const namespace = await ignoreNotFound(clients.core.readNamespace({ name }));
+  return namespace && (namespace.status?.phase ?? 'Active');
+};
 
 /** Deletes every Service of a namespace (their NodePorts are free when this returns). */
 export async function deleteServices(clients: KubeClients, namespace: string): Promise<void> {
   const services = (await clients.core.listNamespacedService({ namespace })).items;
-  await Promise.all(services.map((service) => clients.core.deleteNamespacedService({ name: service.metadata!.name!, namespace }).catch(ignoreGone)));
+  await Promise.all(services.map((service) => ignoreNotFound(clients.core.deleteNamespacedService({ name: service.metadata!.name!, namespace }))));
 }
 
 /**
@@ -29,7 +22,7 @@ export async function deleteServices(clients: KubeClients, namespace: string): P
  */
 export async function discardNamespace(clients: KubeClients, name: string): Promise<void> {
   await deleteServices(clients, name);
-  await clients.core.deleteNamespace({ name }).catch(ignoreGone);
+  await ignoreNotFound(clients.core.deleteNamespace({ name }));
   await clients.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(() => undefined);
 }
 

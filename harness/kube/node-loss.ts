@@ -3,8 +3,7 @@ import type { V1Deployment, V1Toleration } from '@kubernetes/client-node';
 /** Kubernetes' defaults, for a cluster whose settings the harness did not choose. */
 export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS = 50; // since 1.32 (40 s before)
 export const DEFAULT_TOLERATION_SECONDS = 300; // DefaultTolerationSeconds admission plugin
-/** How often the node lifecycle controller looks at the nodes: the node image's --node-monitor-period. */
-export const NODE_MONITOR_PERIOD_SECONDS = 2;
+export const DEFAULT_NODE_MONITOR_PERIOD_SECONDS = 5;
 
 /** What decides how fast Kubernetes reacts to a node that stops reporting. */
 export interface NodeLossSettings {

@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
 import { watchUntil } from './watch-until.js';
+import { ignoreNotFound } from './not-found.js';
 
 /** The status of a node's Ready condition: 'True', 'False', 'Unknown' (the node stopped reporting), or undefined. */
 export function nodeReadyStatus(node: V1Node): string | undefined {
@@ -54,16 +55,10 @@ export async function podsOnNode(clients: KubeClients, name: string): Promise<V1
  * Returns the pods it deleted.
  */
 export async function removeDeadNode(clients: KubeClients, name: string): Promise<string[]> {
-  await clients.core.deleteNode({ name }).catch((error: { code?: number }) => {
-    if (error.code !== 404) throw error;
-  });
+  await ignoreNotFound(clients.core.deleteNode({ name }));
   const pods = await podsOnNode(clients, name);
   for (const pod of pods) {
-    await clients.core
-      .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0 })
-      .catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
-      });
+    await ignoreNotFound(clients.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0 }));
   }
   return pods.map((pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`);
 }

@@ -205,6 +205,7 @@ install_node() {
   install -m 755 "$here/entrypoint.sh" "$rootfs/usr/local/bin/entrypoint"
   mkdir -p "$rootfs/etc/kms/addons" "$rootfs/var/lib/rancher/k3s/agent/images" "$rootfs/etc/rancher/k3s"
   install -m 644 "$here/versions.env" "$rootfs/etc/kms/versions.env"
+  install -m 644 "$here/cgroup-root.sh" "$rootfs/etc/kms/cgroup-root.sh"
   sed "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|g" "$here/config/containerd.toml" >"$rootfs/etc/kms/containerd.toml"
   for manifest in "$here"/addons/*.yaml; do
     sed -e "s|@COREDNS_IMAGE@|$COREDNS_IMAGE|g" -e "s|@METRICS_SERVER_IMAGE@|$METRICS_SERVER_IMAGE|g" \

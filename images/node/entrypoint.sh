@@ -36,6 +36,7 @@ readonly CLUSTER_CIDR=10.42.0.0/16 NODE_POD_CIDR=10.42.0.0/24 SERVICE_CIDR=10.43
 readonly CLUSTER_DNS=10.43.0.10 CLUSTER_DOMAIN=cluster.local
 readonly K8S=/etc/kubernetes PKI=/etc/kubernetes/pki STATE=/run/kms LOGS=/var/log/kms
 readonly IMAGES_DIR=/var/lib/rancher/k3s/agent/images
+readonly KUBELET_DROP_IN_DIR=/var/lib/rancher/k3s/agent/etc/kubelet.conf.d
 readonly NODE_TOKEN_FILE=/var/lib/rancher/k3s/server/node-token
 readonly ADMIN_KUBECONFIG=/etc/rancher/k3s/k3s.yaml
 export KUBECONFIG=$K8S/super-admin.conf
@@ -279,37 +280,11 @@ prepare_filesystems() {
   [ -s /etc/machine-id ] || tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id
 }
 
-# The kubelet's cgroup root: a child of this container's own cgroup, created in every controller. Two nodes
-# on one host never share it, and Docker removes it with the container, even after a SIGKILL.
+# The kubelet's cgroup root: a child of this container's own cgroup (cgroup-root.sh, which the harness also runs in
+# front of rancher/k3s).
 prepare_cgroups() {
-  local own dir controller
-  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    # cgroup v2: move this container's processes into a leaf, so its cgroup may have controller children.
-    local pid
-    own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-    own=${own%/}
-    mkdir -p "/sys/fs/cgroup$own/init"
-    while read -r pid; do echo "$pid" >"/sys/fs/cgroup$own/init/cgroup.procs" 2>/dev/null || true; done \
-      <"/sys/fs/cgroup$own/cgroup.procs"
-    for controller in $(cat "/sys/fs/cgroup$own/cgroup.controllers"); do
-      echo "+$controller" >"/sys/fs/cgroup$own/cgroup.subtree_control" 2>/dev/null || true
-    done
-    mkdir -p "/sys/fs/cgroup$own/kms"
-    CGROUP_ROOT=$own/kms
-  else
-    own=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
-    own=${own%/}
-    CGROUP_ROOT=$own/kms
-    for dir in /sys/fs/cgroup/*/; do
-      controller=$(basename "$dir")
-      [ "$controller" != unified ] && [ -e "$dir/cgroup.procs" ] && [ -d "$dir$own" ] || continue
-      mkdir -p "$dir$CGROUP_ROOT"
-      if [ "$controller" = cpuset ]; then
-        cat "$dir$own/cpuset.cpus" >"$dir$CGROUP_ROOT/cpuset.cpus"
-        cat "$dir$own/cpuset.mems" >"$dir$CGROUP_ROOT/cpuset.mems"
-      fi
-    done
-  fi
+  source /etc/kms/cgroup-root.sh
+  CGROUP_ROOT=$(kms_cgroup_root)
   log "cgroup root $CGROUP_ROOT"
 }
 
@@ -522,7 +497,6 @@ start_controller_manager() {
     --root-ca-file="$PKI/ca.crt" \
     --service-account-private-key-file="$PKI/sa.key" \
     --use-service-account-credentials=true \
-    --node-monitor-period=2s \
     --kube-api-qps=200 \
     --kube-api-burst=400 \
     --profiling=false \
@@ -555,14 +529,7 @@ failSwapOn: false
 clusterDNS: [$CLUSTER_DNS]
 clusterDomain: $CLUSTER_DOMAIN
 resolvConf: ""
-# kind's settings: never evict or garbage-collect images because the host's disk is full.
-evictionHard: {imagefs.available: "0%", nodefs.available: "0%", nodefs.inodesFree: "0%"}
-imageGCHighThresholdPercent: 100
 serializeImagePulls: false
-nodeStatusUpdateFrequency: 4s
-# The lease is renewed every quarter of its duration: every 5 s here (40 s / 10 s by default), so that a
-# node-monitor grace period of 20 s (what the harness sets) spans four renewals.
-nodeLeaseDurationSeconds: 20
 syncFrequency: 10s
 # Get, not Watch: a pod bound a moment before the apiserver's node authorizer knows it would otherwise wait
 # ~2 s for its ConfigMap/Secret informers to back off and retry (seen on CoreDNS at every boot).
@@ -572,8 +539,12 @@ EOF
   # An agent has only a bootstrap kubeconfig: the kubelet writes kubelet.conf once its certificate is signed.
   local bootstrap=()
   [ "$MODE" = agent ] && bootstrap=(--bootstrap-kubeconfig="$K8S/bootstrap-kubelet.conf")
+  # Drop-ins from k3s's folder, as k3s's kubelet reads them: the harness puts the settings the scenarios depend on
+  # there (image GC, eviction, lease timing), for this image and rancher/k3s alike.
+  mkdir -p "$KUBELET_DROP_IN_DIR"
   start_component kubelet kubelet \
     --config="$STATE/kubelet.yaml" \
+    --config-dir="$KUBELET_DROP_IN_DIR" \
     --kubeconfig="$K8S/kubelet.conf" \
     "${bootstrap[@]}" \
     --hostname-override="$NODE_NAME" \

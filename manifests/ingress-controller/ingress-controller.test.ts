@@ -139,17 +139,4 @@ describe('ingress controller (manifests/ingress-controller/traefik)', () => {
     expect(pod.volumes?.find((volume) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
     expect(container.resources?.limits).toBeDefined();
   });
-
-  it("puts k3s's bundled Traefik (rancher/k3s) on the same web NodePort", () => {
-    const config = parse(readFileSync(path.join(manifests, '..', INGRESS_CONTROLLER.k3sHelmChartConfig), 'utf8')) as {
-      apiVersion: string;
-      kind: string;
-      metadata: { name: string; namespace: string };
-      spec: { valuesContent: string };
-    };
-    expect([config.apiVersion, config.kind]).toEqual(['helm.cattle.io/v1', 'HelmChartConfig']);
-    expect(config.metadata).toEqual({ name: INGRESS_CONTROLLER.deployment, namespace: INGRESS_CONTROLLER.namespace });
-    const values = parse(config.spec.valuesContent) as { ports?: { web?: { nodePort?: number } } };
-    expect(values.ports?.web?.nodePort).toBe(INGRESS_CONTROLLER.webNodePort);
-  });
 });
