@@ -1,5 +1,6 @@
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { inject } from 'vitest';
+import { suiteLabels } from './cluster/node-container.js';
 import { configureTestcontainers } from './testcontainers-env.js';
 
 export interface PostgresOptions {
@@ -11,7 +12,7 @@ export interface PostgresOptions {
 /** A real PostgreSQL in a container for a test file, from the image the global setup resolved. Stop it in afterAll. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<StartedPostgreSqlContainer> {
   configureTestcontainers();
-  const container = new PostgreSqlContainer(inject('postgresImage'));
+  const container = new PostgreSqlContainer(inject('postgresImage')).withLabels(suiteLabels()); // found by the cleanup watchdog and `npm run down`
   if (options.database) container.withDatabase(options.database);
   if (options.username) container.withUsername(options.username);
   if (options.password) container.withPassword(options.password);
