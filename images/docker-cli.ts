@@ -43,9 +43,15 @@ export async function imageExists(ref: string): Promise<boolean> {
   return (await docker(['image', 'inspect', '--format', '{{.Id}}', ref])).code === 0;
 }
 
-export async function pullImage(ref: string): Promise<{ ok: boolean; reason: string }> {
+/** One `docker pull`: whether it worked, and its stderr (what the engine or the registry said) when it did not. */
+export interface PullAttempt {
+  ok: boolean;
+  output: string;
+}
+
+export async function pullImage(ref: string): Promise<PullAttempt> {
   const result = await docker(['pull', '--quiet', ref]);
-  return { ok: result.code === 0, reason: result.stderr.trim().split('\n').pop() ?? '' };
+  return { ok: result.code === 0, output: result.stderr.trim() };
 }
 
 export async function saveImages(refs: string[], file: string): Promise<void> {
@@ -62,3 +68,12 @@ export async function imageSizeBytes(ref: string): Promise<number> {
   const result = await docker(['image', 'inspect', '--format', '{{.Size}}', ref]);
   return Number(result.stdout.trim());
 }
+
+/** The image operations of the host's Docker that resolution uses: the real ones here, fakes in unit tests. */
+export interface DockerImages {
+  imageExists(ref: string): Promise<boolean>;
+  pullImage(ref: string): Promise<PullAttempt>;
+  saveImages(refs: string[], file: string): Promise<void>;
+}
+
+export const hostDocker: DockerImages = { imageExists, pullImage, saveImages };

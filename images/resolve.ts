@@ -1,123 +1,36 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { hasImageTarball, imageTarball, cacheDir } from './cache.js';
-import { imageSpec, repoRoot, type ImageSpec } from './catalog.js';
-import { imageExists, loadImages, pullImage, run, saveImages } from './docker-cli.js';
-import { withLock } from './lock.js';
-import { localTag, recipeKey } from './recipe-key.js';
+import { imageSpec, type ImageSpec } from './catalog.js';
+import { hostDocker, type DockerImages } from './docker-cli.js';
+import { imageRepository } from './image-ref.js';
+import { resolveLocalRecipe, type LocalOrigin } from './local-recipe.js';
+import { hostRegistry, pullFailureMessage, registryName, type RegistryPuller } from './registry-pull.js';
+
+export { buildRecordsFile } from './local-recipe.js';
 
 /**
  * How an image is obtained, from KMS_IMAGE_SOURCE:
- *   auto      (default) an image present locally is used; otherwise the upstream image is pulled; otherwise the
- *             local recipe builds it (and its tarball is cached, so the next run loads it in seconds)
+ *   auto      (default) an image present locally is used; otherwise the upstream image is pulled; only when the
+ *             registry cannot be reached at all does the local recipe build it (its tarball is cached, so the next
+ *             run loads it in seconds). A rate limit or a registry failure stops with what to do instead.
  *   upstream  only the upstream image (present or pulled); fails if it cannot be had
  *   local     only the local recipe (from the docker cache, the tarball cache, or a build); never pulls
  * KMS_IMAGE_<NAME> pins one image to a given reference, whatever the source.
+ * The offline node image (images/node) takes only local images beside it: see sourceBesideNode.
  */
 export type ImageSource = 'auto' | 'upstream' | 'local';
 
-export function imageSource(): ImageSource {
-  const value = process.env.KMS_IMAGE_SOURCE ?? 'auto';
+export function imageSource(env: NodeJS.ProcessEnv = process.env): ImageSource {
+  const value = env.KMS_IMAGE_SOURCE ?? 'auto';
   if (value === 'auto' || value === 'upstream' || value === 'local') return value;
   throw new Error(`KMS_IMAGE_SOURCE must be auto, upstream or local, not '${value}'`);
 }
 
+export type ImageOrigin = 'pinned' | 'upstream-present' | 'upstream-pulled' | LocalOrigin;
+
 export interface ResolvedImage {
   name: string;
   ref: string;
-  origin: 'upstream-present' | 'upstream-pulled' | 'local-present' | 'local-cache' | 'local-built';
+  origin: ImageOrigin;
   seconds: number;
-}
-
-const log = (message: string) => console.log(`[images] ${message}`);
-
-/** Build durations, kept in the cache folder for `npm run bench` (the cold build figures). */
-export function buildRecordsFile(): string {
-  return join(cacheDir(), 'build-times.json');
-}
-
-function recordBuild(name: string, tag: string, seconds: number): void {
-  const file = buildRecordsFile();
-  const records = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  records[name] = { tag, seconds, builtAt: new Date().toISOString() };
-  writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
-}
-
-async function buildLocally(spec: ImageSpec, tag: string, needed: Record<string, string>): Promise<void> {
-  const workDir = join(cacheDir('work'), spec.name);
-  const logDir = join(cacheDir('logs'), spec.name);
-  mkdirSync(workDir, { recursive: true });
-  const result = await run('bash', [join(repoRoot, 'images', spec.recipe, 'build.sh')], {
-    inherit: true,
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      ...spec.buildEnv,
-      ...needed,
-      IMAGE_NAME: spec.name,
-      IMAGE_TAG: tag,
-      WORK_DIR: workDir,
-      CACHE_DIR: cacheDir('build', spec.recipe),
-      LOG_DIR: logDir,
-    },
-  });
-  if (result.code !== 0) {
-    throw new Error(`building image '${spec.name}' failed (exit ${result.code}); the failed step and its log tail are printed above, full logs in ${logDir}`);
-  }
-}
-
-async function resolveLocal(spec: ImageSpec, started: number, needed: Record<string, string>): Promise<ResolvedImage> {
-  const tag = localTag(spec, recipeKey(spec, needed));
-  return withLock(tag, async () => {
-    const done = (origin: ResolvedImage['origin']): ResolvedImage => ({
-      name: spec.name,
-      ref: tag,
-      origin,
-      seconds: (Date.now() - started) / 1000,
-    });
-    if (await imageExists(tag)) return done('local-present');
-    if (hasImageTarball(tag)) {
-      log(`${spec.name}: loading ${tag} from the cache`);
-      await loadImages(imageTarball(tag));
-      if (await imageExists(tag)) return done('local-cache');
-    }
-    log(`${spec.name}: building ${tag} from images/${spec.recipe} (no usable image found)`);
-    await buildLocally(spec, tag, needed);
-    if (spec.cacheTarball) {
-      await saveImages([tag], imageTarball(tag));
-      pruneSupersededTarballs(tag);
-    }
-    const result = done('local-built');
-    recordBuild(spec.name, tag, result.seconds);
-    return result;
-  });
-}
-
-/**
- * Removes the cached tarballs of older builds of the same image (other recipe keys). Docker tags are left alone: a
- * concurrent run may still be using one; `npm run images -- clean` removes them all.
- */
-function pruneSupersededTarballs(current: string): void {
-  const prefix = imageTarball(`${current.slice(0, current.lastIndexOf(':'))}:`);
-  const dir = dirname(prefix);
-  for (const file of readdirSync(dir)) {
-    const path = join(dir, file);
-    if (path.startsWith(prefix) && path !== imageTarball(current)) rmSync(path, { force: true });
-  }
-}
-
-const inFlight = new Map<string, Promise<ResolvedImage>>();
-
-/** Resolves an image of the catalog to a reference present in the local Docker engine. */
-export function resolveImage(name: string): Promise<ResolvedImage> {
-  const key = `${name}@${imageSource()}`;
-  let pending = inFlight.get(key);
-  if (!pending) {
-    pending = resolveUncached(name);
-    inFlight.set(key, pending);
-    pending.catch(() => inFlight.delete(key));
-  }
-  return pending;
 }
 
 /** KMS_IMAGE_<NAME> (e.g. KMS_IMAGE_NODE=rancher/k3s:v1.33.5-k3s1) pins one image to a reference of your choice. */
@@ -125,57 +38,146 @@ export function imageOverrideVariable(name: string): string {
   return `KMS_IMAGE_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-async function resolveUncached(name: string): Promise<ResolvedImage> {
-  const spec = imageSpec(name);
-  const source = imageSource();
-  const started = Date.now();
-  const override = process.env[imageOverrideVariable(name)];
-  if (override) {
-    if (await imageExists(override)) return { name, ref: override, origin: 'upstream-present', seconds: 0 };
-    const pulled = await pullImage(override);
-    if (!pulled.ok) throw new Error(`${imageOverrideVariable(name)}=${override} is neither present nor pullable: ${pulled.reason}`);
-    return { name, ref: override, origin: 'upstream-pulled', seconds: (Date.now() - started) / 1000 };
+/** The suite's own offline node image (images/node), whatever its tag. */
+export function isOfflineNodeImage(ref: string): boolean {
+  return imageRepository(ref) === 'docker.io/kube-microservices-suite/node';
+}
+
+/**
+ * The source of the images that go into a node: the offline node's containerd 1.6 fails to `ctr import` upstream
+ * multi-arch images (kind issue #3795), so beside it every image is built locally, whatever KMS_IMAGE_SOURCE says.
+ */
+export function sourceBesideNode(node: Pick<ResolvedImage, 'ref'>, requested: ImageSource): ImageSource {
+  if (!isOfflineNodeImage(node.ref)) return requested;
+  if (requested === 'upstream') {
+    throw new Error(
+      `the node is the offline image ${node.ref}, which cannot import upstream images (kind#3795), but KMS_IMAGE_SOURCE=upstream: use KMS_IMAGE_SOURCE=auto or local, or pin a rancher/k3s node with KMS_IMAGE_NODE`,
+    );
   }
-  const upstream = source !== 'local' ? spec.upstream : undefined;
+  return 'local';
+}
 
-  if (upstream) {
-    if (await imageExists(upstream)) return { name, ref: upstream, origin: 'upstream-present', seconds: 0 };
-    if (source === 'auto' && (await localImagePresent(spec))) return resolveLocalWithNeeds(spec, started);
-    log(`${name}: pulling ${upstream}`);
-    const pulled = await pullImage(upstream);
-    if (pulled.ok) return { name, ref: upstream, origin: 'upstream-pulled', seconds: (Date.now() - started) / 1000 };
-    if (source === 'upstream') throw new Error(`cannot pull ${upstream} (KMS_IMAGE_SOURCE=upstream): ${pulled.reason}`);
-    log(`${name}: cannot pull ${upstream} (${pulled.reason}); using the local recipe`);
-  } else if (source === 'upstream' && !spec.upstream && Object.keys(spec.needs).length === 0) {
-    throw new Error(`image '${name}' has no upstream reference; use KMS_IMAGE_SOURCE=auto or local`);
+export interface ResolverDeps {
+  docker: Pick<DockerImages, 'imageExists'>;
+  registry: Pick<RegistryPuller, 'pull'>;
+  /** The local recipe's image (docker, tarball cache or a build), given the references of the images it needs. */
+  resolveLocal(spec: ImageSpec, needed: Record<string, string>): Promise<{ ref: string; origin: LocalOrigin }>;
+  spec(name: string): ImageSpec;
+  env: NodeJS.ProcessEnv;
+  log(message: string): void;
+}
+
+/** Resolves catalog images to references present in the local Docker engine; one resolution per image and source. */
+export class ImageResolver {
+  private readonly inFlight = new Map<string, Promise<ResolvedImage>>();
+  private fallbackAnnounced = false;
+
+  constructor(private readonly deps: ResolverDeps) {}
+
+  resolve(name: string, source: ImageSource = imageSource(this.deps.env)): Promise<ResolvedImage> {
+    const key = `${name}@${source}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.resolveUncached(name, source);
+      this.inFlight.set(key, pending);
+      pending.catch(() => this.inFlight.delete(key));
+    }
+    return pending;
   }
-  return resolveLocalWithNeeds(spec, started);
-}
 
-async function neededTags(spec: ImageSpec): Promise<Record<string, string>> {
-  const entries = await Promise.all(
-    Object.entries(spec.needs).map(async ([env, image]) => [env, (await resolveImage(image)).ref] as const),
-  );
-  return Object.fromEntries(entries);
-}
-
-async function resolveLocalWithNeeds(spec: ImageSpec, started: number): Promise<ResolvedImage> {
-  return resolveLocal(spec, started, await neededTags(spec));
-}
-
-async function localImagePresent(spec: ImageSpec): Promise<boolean> {
-  if (Object.keys(spec.needs).length > 0) return false;
-  const tag = localTag(spec, recipeKey(spec, {}));
-  return (await imageExists(tag)) || hasImageTarball(tag);
-}
-
-/** Resolves several images, logging one line per image with where it came from and how long it took. */
-export async function resolveImages(names: readonly string[]): Promise<Record<string, string>> {
-  const resolved: Record<string, string> = {};
-  for (const name of names) {
-    const image = await resolveImage(name);
-    log(`${name}: ${image.ref} (${image.origin}, ${image.seconds.toFixed(1)} s)`);
-    resolved[name] = image.ref;
+  /**
+   * Resolves several images, logging one line per image with where it came from and how long it took. When `names`
+   * includes `node`, the node is resolved first and decides the source of the others (sourceBesideNode).
+   */
+  async resolveAll(names: readonly string[]): Promise<Record<string, string>> {
+    const resolved: Record<string, string> = {};
+    const record = (image: ResolvedImage) => {
+      this.deps.log(`${image.name}: ${image.ref} (${image.origin}, ${image.seconds.toFixed(1)} s)`);
+      resolved[image.name] = image.ref;
+    };
+    let source = imageSource(this.deps.env);
+    if (names.includes('node')) {
+      const node = await this.resolve('node', source);
+      record(node);
+      const beside = sourceBesideNode(node, source);
+      if (beside !== source) this.warnAboutPins(names, node.ref);
+      source = beside;
+    }
+    for (const name of names.filter((name) => name !== 'node')) record(await this.resolve(name, source));
+    return resolved;
   }
-  return resolved;
+
+  private warnAboutPins(names: readonly string[], node: string): void {
+    for (const name of names) {
+      const pinned = name !== 'node' ? this.deps.env[imageOverrideVariable(name)] : undefined;
+      if (pinned) {
+        this.deps.log(
+          `warning: ${imageOverrideVariable(name)}=${pinned} is used as pinned beside the offline node ${node}; if it is an upstream multi-arch image, loading it into the node fails (kind#3795)`,
+        );
+      }
+    }
+  }
+
+  private async resolveUncached(name: string, source: ImageSource): Promise<ResolvedImage> {
+    const spec = this.deps.spec(name);
+    const started = Date.now();
+    const done = (ref: string, origin: ImageOrigin): ResolvedImage => ({ name, ref, origin, seconds: (Date.now() - started) / 1000 });
+
+    const pinned = this.deps.env[imageOverrideVariable(name)];
+    if (pinned) {
+      if (await this.deps.docker.imageExists(pinned)) return done(pinned, 'pinned');
+      const pulled = await this.deps.registry.pull(pinned);
+      if (!pulled.ok) {
+        throw new Error(`${imageOverrideVariable(name)}=${pinned} is not present locally and cannot be pulled (${pulled.failure}: ${pulled.reason}); load it into Docker, or unset ${imageOverrideVariable(name)}`);
+      }
+      return done(pinned, 'pinned');
+    }
+
+    if (source !== 'local' && spec.upstream) {
+      const upstream = spec.upstream;
+      // Present locally: used as it is, no registry contact.
+      if (await this.deps.docker.imageExists(upstream)) return done(upstream, 'upstream-present');
+      const pulled = await this.deps.registry.pull(upstream);
+      if (pulled.ok) return done(upstream, 'upstream-pulled');
+      if (source === 'upstream' || pulled.failure !== 'unreachable') {
+        throw new Error(`${name}: ${pullFailureMessage(upstream, pulled)}${source === 'upstream' ? ' (KMS_IMAGE_SOURCE=upstream)' : ''}`);
+      }
+      if (!this.fallbackAnnounced) {
+        this.fallbackAnnounced = true;
+        this.deps.log(
+          `${name}: ${registryName(upstream)} cannot be reached from this machine (${pulled.reason}); KMS_IMAGE_SOURCE=auto builds the images from their local recipes`,
+        );
+      }
+    } else if (source === 'upstream' && !spec.upstream && Object.keys(spec.needs).length === 0) {
+      throw new Error(`image '${name}' has no upstream reference; use KMS_IMAGE_SOURCE=auto or local`);
+    }
+
+    const needed = Object.fromEntries(
+      await Promise.all(Object.entries(spec.needs).map(async ([variable, image]) => [variable, (await this.resolve(image, source)).ref] as const)),
+    );
+    const local = await this.deps.resolveLocal(spec, needed);
+    return done(local.ref, local.origin);
+  }
+}
+
+const hostResolver = new ImageResolver({
+  docker: hostDocker,
+  registry: hostRegistry,
+  resolveLocal: resolveLocalRecipe,
+  spec: imageSpec,
+  env: process.env,
+  log: (message) => console.log(`[images] ${message}`),
+});
+
+/** Resolves an image of the catalog to a reference present in the local Docker engine. */
+export function resolveImage(name: string, source?: ImageSource): Promise<ResolvedImage> {
+  return hostResolver.resolve(name, source);
+}
+
+/**
+ * Resolves several images to references present in the local Docker engine (name to reference). With `node` among
+ * them, the node comes first and an offline node makes the others local (sourceBesideNode).
+ */
+export function resolveImages(names: readonly string[]): Promise<Record<string, string>> {
+  return hostResolver.resolveAll(names);
 }
