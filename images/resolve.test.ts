@@ -190,8 +190,8 @@ describe('the node decides the source of the images beside it', () => {
     expect(builds.map((build) => build.name)).toEqual(['node', 'redis', 'node-runtime', 'api-gateway']);
   });
 
-  it('keeps an image pinned beside the offline node, with a warning', async () => {
-    const env = { KMS_IMAGE_NODE: 'kube-microservices-suite/node:mine', KMS_IMAGE_REDIS: 'redis:7.4-bookworm' };
+  it.each(['auto', 'local'])('keeps an image pinned beside the offline node, with a warning (KMS_IMAGE_SOURCE=%s)', async (source) => {
+    const env = { KMS_IMAGE_SOURCE: source, KMS_IMAGE_NODE: 'kube-microservices-suite/node:mine', KMS_IMAGE_REDIS: 'redis:7.4-bookworm' };
     const { resolver, logs } = fakeResolver({ present: ['kube-microservices-suite/node:mine', 'redis:7.4-bookworm'], env });
     expect(await resolver.resolveAll(['node', 'redis'])).toEqual({ node: 'kube-microservices-suite/node:mine', redis: 'redis:7.4-bookworm' });
     expect(logs.filter((line) => line.startsWith('warning:'))).toEqual([

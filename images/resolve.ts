@@ -99,9 +99,8 @@ export class ImageResolver {
     if (names.includes('node')) {
       const node = await this.resolve('node', source);
       record(node);
-      const beside = sourceBesideNode(node, source);
-      if (beside !== source) this.warnAboutPins(names, node.ref);
-      source = beside;
+      source = sourceBesideNode(node, source);
+      if (isOfflineNodeImage(node.ref)) this.warnAboutPins(names, node.ref);
     }
     for (const name of names.filter((name) => name !== 'node')) record(await this.resolve(name, source));
     return resolved;
