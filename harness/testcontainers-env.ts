@@ -3,13 +3,16 @@ import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../images/catalog.js';
 import { cacheDir } from '../images/cache.js';
+import { hostDocker, type DockerImages } from '../images/docker-cli.js';
+import { hostRegistry, type RegistryPuller } from '../images/registry-pull.js';
+import { imageSource } from '../images/resolve.js';
 
 /**
  * Settles, before any container starts, what testcontainers' defaults get wrong on machines like ours, and makes sure
  * that what this run starts is removed however the run ends:
- * - Ryuk (the reaper) is an image that cannot be pulled without a registry; the suite stops what it starts, a
- *   watchdog (below) removes what an interrupted run left, and `npm run down` removes leftovers, so it is disabled
- *   unless the user set TESTCONTAINERS_RYUK_DISABLED.
+ * - Ryuk (the reaper) is an image that cannot be pulled without a registry: unless chooseReaper() found it (or the
+ *   user set TESTCONTAINERS_RYUK_DISABLED), it is disabled; the suite stops what it starts, a watchdog (below)
+ *   removes what an interrupted run left, and `npm run down` removes leftovers.
  * - When a /.dockerenv file exists but the Docker engine runs on this very host (its bridge gateway is one of our
  *   own addresses), testcontainers would reach containers through the bridge gateway; published ports listen on
  *   the host, so 127.0.0.1 is the right address (and keeps test traffic on loopback). The bridge is looked up in
@@ -47,4 +50,33 @@ function startCleanupWatchdog(): void {
     stdio: ['ignore', log, log],
   });
   watchdog.unref();
+}
+
+/** testcontainers' reaper image, as testcontainers 12 names it (RYUK_CONTAINER_IMAGE overrides it there too). */
+export const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? 'testcontainers/ryuk:0.14.0';
+
+export interface ReaperDeps {
+  docker: Pick<DockerImages, 'imageExists'>;
+  registry: Pick<RegistryPuller, 'pull'>;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Lets testcontainers' reaper cover a hard kill too (it removes a session's containers once its process is gone, even
+ * after a SIGKILL of the whole process tree), wherever its image can be had: present, or pulled (Docker Hub answers;
+ * the user's login applies). Offline the pull fails at once and the reaper stays off; the watchdog covers. Called by
+ * the processes that start the suite's first containers (global setups, TestCluster) before any container starts;
+ * vitest's workers inherit the choice. A choice the user made (TESTCONTAINERS_RYUK_DISABLED) stands.
+ */
+export async function chooseReaper(deps: ReaperDeps = { docker: hostDocker, registry: hostRegistry, env: process.env }): Promise<void> {
+  const { env } = deps;
+  if (env.TESTCONTAINERS_RYUK_DISABLED !== undefined) return;
+  let available = await deps.docker.imageExists(RYUK_IMAGE);
+  if (!available && imageSource(env) !== 'local') {
+    available = await deps.registry.pull(RYUK_IMAGE).then(
+      (result) => result.ok,
+      () => false, // a pull limit: the reaper is not worth stopping the run for
+    );
+  }
+  env.TESTCONTAINERS_RYUK_DISABLED = available ? 'false' : 'true';
 }

@@ -1,5 +1,6 @@
 import { AbstractStartedContainer, GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { run } from '../../images/docker-cli.js';
+import { K3S_SYSTEM_IMAGES_TARGET } from '../../images/k3s-airgap.js';
 import { suiteLabels } from './node-container.js';
 import { agentCommand, nodeLaunch } from './node-settings.js';
 
@@ -18,6 +19,7 @@ export class AgentContainer extends GenericContainer {
   private token?: string;
   private nodeName?: string;
   private taints: string[] = [];
+  private systemImages?: string;
 
   constructor(private readonly image: string) {
     super(image);
@@ -57,12 +59,19 @@ export class AgentContainer extends GenericContainer {
     return this;
   }
 
+  /** A tarball of the node's own system images (images/k3s-airgap.ts), imported at boot instead of pulled. */
+  withSystemImages(tarball: string): this {
+    this.systemImages = tarball;
+    return this;
+  }
+
   override async start(): Promise<StartedAgentContainer> {
     if (!this.serverUrl || !this.token || !this.nodeName) throw new Error('AgentContainer needs withServer(), withToken() and withNodeName()');
     this.withCommand(agentCommand({ serverUrl: this.serverUrl, token: this.token, nodeName: this.nodeName, taints: this.taints }));
     const launch = nodeLaunch(this.image);
     this.withCopyContentToContainer(launch.files);
     if (launch.entrypoint) this.withEntrypoint(launch.entrypoint);
+    if (this.systemImages) this.withCopyFilesToContainer([{ source: this.systemImages, target: K3S_SYSTEM_IMAGES_TARGET }]);
     return new StartedAgentContainer(await super.start(), this.nodeName);
   }
 }

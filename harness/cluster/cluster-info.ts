@@ -17,6 +17,8 @@ export interface ClusterInfo {
   network?: { name: string; serverUrl: string };
   /** The node settings the harness started the nodes with (container mode; node-settings.ts). */
   nodeSettings?: NodeSettings;
+  /** Container mode on rancher/k3s: the tarball of the node's system images, put into every node before it boots. */
+  systemImages?: string;
   /** Catalog name -> image reference in the cluster (in the nodes' containerd, or pulled from a registry). */
   images: Record<string, string>;
   /** Those of `images` not loaded at start: a file that deploys them calls `cluster.ensureImages()` first. */

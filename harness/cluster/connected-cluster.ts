@@ -2,6 +2,7 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { join, isAbsolute } from 'node:path';
 import { catalog, manifestImageRef, repoRoot } from '../../images/catalog.js';
 import { run } from '../../images/docker-cli.js';
+import { normalizeImageRef } from '../../images/image-ref.js';
 import { applyObjects } from '../kube/apply.js';
 import { kubeClients, type KubeClients } from '../kube/clients.js';
 import { describeNamespace } from '../kube/diagnostics.js';
@@ -89,7 +90,7 @@ export class ConnectedCluster {
         const listed = await run('docker', ['exec', node.containerId, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q']);
         if (listed.code !== 0) throw new Error(`listing the images of ${node.nodeName} failed: ${listed.stderr.trim()}`);
         const present = new Set(listed.stdout.split('\n').map((line) => line.trim()));
-        const missing = refs.filter((ref) => !present.has(ref) && !present.has(`docker.io/${ref}`));
+        const missing = refs.filter((ref) => !present.has(normalizeImageRef(ref)));
         if (missing.length > 0) await loadImagesIntoNode(node.containerId, missing);
       }),
     );

@@ -60,7 +60,9 @@ export async function joinAgents(cluster: ConnectedCluster, count: number, optio
   const settled = await Promise.allSettled(
     nodeNames.map(async (nodeName): Promise<JoinedAgent> => {
       const started = Date.now();
-      const container = await new AgentContainer(info.images.node!)
+      const agent = new AgentContainer(info.images.node!);
+      if (info.systemImages) agent.withSystemImages(info.systemImages);
+      const container = await agent
         .withNetworkMode(info.network!.name)
         .withServer(info.network!.serverUrl)
         .withToken(token.stdout.trim())

@@ -2,6 +2,7 @@ import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { StartedNetwork } from 'testcontainers';
+import { K3S_SYSTEM_IMAGES_TARGET } from '../../images/k3s-airgap.js';
 import { NODE_SETTINGS, nodeLaunch, serverCommand, type NodeSettings } from './node-settings.js';
 
 /** Labels on every container the suite starts: how `npm run down` and leftover cleanup find them. */
@@ -41,6 +42,8 @@ export interface ServerOptions {
   network?: StartedNetwork;
   /** The settings the scenarios depend on (node-settings.ts); the suite's own by default. */
   settings?: NodeSettings;
+  /** A tarball of the node's own system images (images/k3s-airgap.ts), imported at boot instead of pulled by the node. */
+  systemImages?: string;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function startNodeContainer(image: string, options: ServerOptions):
     .withLabels(suiteLabels())
     .withStartupTimeout(180_000);
   if (launch.entrypoint) container.withEntrypoint(launch.entrypoint);
+  if (options.systemImages) container.withCopyFilesToContainer([{ source: options.systemImages, target: K3S_SYSTEM_IMAGES_TARGET }]);
   if (options.network) container.withNetwork(options.network);
   return container.start();
 }

@@ -1,10 +1,11 @@
 import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { readFileSync } from 'node:fs';
 import type { StartedNetwork } from 'testcontainers';
+import { prepareK3sSystemImages } from '../../images/k3s-airgap.js';
 import { resolveImages } from '../../images/resolve.js';
 import { run } from '../../images/docker-cli.js';
 import { kubeClients } from '../kube/clients.js';
-import { configureTestcontainers } from '../testcontainers-env.js';
+import { chooseReaper, configureTestcontainers } from '../testcontainers-env.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
 import { startClusterNetwork } from './cluster-network.js';
@@ -102,7 +103,8 @@ export class TestCluster {
     let ingressMode: IngressControllerMode | undefined;
     if (this.ingress) {
       ingressMode = external ? await externalIngressControllerMode(kubeClients(readFileSync(external, 'utf8'))) : 'deployed';
-      if (ingressMode === 'deployed') Object.assign(images, await resolveImages([INGRESS_CONTROLLER.image]));
+      // With the node (memoized): an offline node decides that the controller's image is local too.
+      if (ingressMode === 'deployed') Object.assign(images, await resolveImages(external ? [INGRESS_CONTROLLER.image] : ['node', INGRESS_CONTROLLER.image]));
     }
     const nodePorts = ingressMode ? [...this.nodePorts, INGRESS_CONTROLLER.webNodePort] : this.nodePorts;
     timings.imagesResolved = seconds(started);
@@ -115,7 +117,9 @@ export class TestCluster {
       log(`using the cluster of KMS_KUBECONFIG=${external}; no node container is started`);
       info = { mode: 'external', kubeConfig: readFileSync(external, 'utf8'), nodePortUrls: {}, nodeContainers: [], images: await this.publish(images), imagesOnDemand: this.imagesOnDemand, timings };
     } else {
+      await chooseReaper();
       configureTestcontainers();
+      const systemImages = await prepareK3sSystemImages(images.node!);
       log(`starting a node from ${images.node}`);
       const nodeStarted = Date.now();
       network = await startClusterNetwork();
@@ -125,6 +129,7 @@ export class TestCluster {
           nodePorts,
           network,
           settings: this.settings,
+          ...(systemImages ? { systemImages } : {}),
         });
       } catch (error) {
         await network.stop().catch(() => undefined);
@@ -139,6 +144,7 @@ export class TestCluster {
         nodeContainers: [{ nodeName: 'kms-server', containerId: node.getId(), role: 'server' }],
         network: { name: network.getName(), serverUrl: `https://${node.getIpAddress(network.getName())}:6443` },
         nodeSettings: this.settings,
+        ...(systemImages ? { systemImages } : {}),
         images,
         imagesOnDemand: this.imagesOnDemand,
         timings,
