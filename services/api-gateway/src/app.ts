@@ -1,11 +1,11 @@
 import type { Express } from 'express';
 import { Gauge } from 'prom-client';
 import type { ServiceIdentity } from '../../shared/src/config.js';
-import { healthRouter, redisReadinessCheck, type HealthState } from '../../shared/src/health.js';
+import { healthRouter, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { createAppMetrics } from '../../shared/src/metrics.js';
-import { isRedisConnected, type Redis } from '../../shared/src/redis.js';
+import { isRedisConnected, redisReadinessCheck, type Redis } from '../../shared/src/redis.js';
 import { infoRouter } from './routes/info.js';
 import { statusRouter } from './routes/status.js';
 import { testTogglesRouter } from './routes/test-toggles.js';

@@ -3,7 +3,8 @@ import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import type { StatusResponse } from '../../../contracts/api-gateway.js';
 import type { Overview, ServiceEntry, ServiceHealth, TaskSummary } from '../../../contracts/dashboard.js';
 import { TASK_TYPES } from '../../../contracts/task-types.js';
-import { errorMessage, roundMs } from '../../shared/src/redis.js';
+import { errorMessage } from '../../shared/src/error-message.js';
+import { roundMs } from '../../shared/src/timing.js';
 import { REFRESH_SECONDS } from './config.js';
 import { asStatusResponse, notReadyReasons } from './status-guard.js';
 

@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import type { DependencyCheck, LiveFailing, LiveOk, NotReady, Ready } from '../../../contracts/common.js';
-import { pingRedis, type Redis } from './redis.js';
 
 /**
  * What the probes answer, besides dependency checks. Shutdown flips `shuttingDown` (readiness fails at once so
@@ -20,18 +19,6 @@ export interface ReadinessCheck {
   name: string;
   /** Must settle on its own within a short deadline; never throws. */
   run(): Promise<DependencyCheck>;
-}
-
-export function redisReadinessCheck(redis: Redis, timeoutMs: number): ReadinessCheck {
-  return {
-    name: 'redis',
-    async run() {
-      const ping = await pingRedis(redis, timeoutMs);
-      return ping.ok
-        ? { name: 'redis', status: 'up', latencyMs: ping.latencyMs, error: null }
-        : { name: 'redis', status: 'down', latencyMs: null, error: ping.error };
-    },
-  };
 }
 
 export type ReadinessAnswer = { ready: true; body: Ready } | { ready: false; body: NotReady };

@@ -1,6 +1,11 @@
+// Everything that touches ioredis lives here, so a service without Redis (the dashboard) never loads it: keep
+// Redis-specific code out of the other shared modules (dashboard/src/import-boundary.test.ts checks it).
 import { Redis } from 'ioredis';
 import type { RedisConfig } from './config.js';
+import { errorMessage } from './error-message.js';
+import type { ReadinessCheck } from './health.js';
 import type { Logger } from './logger.js';
+import { roundMs } from './timing.js';
 
 export type { Redis } from 'ioredis';
 
@@ -62,7 +67,7 @@ function trackConnectionStatus(client: Redis, logger: Logger): void {
 /** Starts connecting in the background; failures are retried by the client and visible through readiness. */
 export function connectInBackground(client: Redis, logger: Logger): void {
   client.connect().catch((error: unknown) => {
-    logger.warn({ err: errorMessage(error) }, 'redis not reachable yet; retrying in the background');
+    logger.warn({ err: redisErrorMessage(error) }, 'redis not reachable yet; retrying in the background');
   });
 }
 
@@ -98,10 +103,22 @@ export async function pingRedis(client: Redis, timeoutMs: number): Promise<PingR
     await Promise.race([client.ping(), deadline]);
     return { ok: true, latencyMs: roundMs(performance.now() - startedAt) };
   } catch (error) {
-    return { ok: false, latencyMs: null, error: errorMessage(error) };
+    return { ok: false, latencyMs: null, error: redisErrorMessage(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+export function redisReadinessCheck(redis: Redis, timeoutMs: number): ReadinessCheck {
+  return {
+    name: 'redis',
+    async run() {
+      const ping = await pingRedis(redis, timeoutMs);
+      return ping.ok
+        ? { name: 'redis', status: 'up', latencyMs: ping.latencyMs, error: null }
+        : { name: 'redis', status: 'down', latencyMs: null, error: ping.error };
+    },
+  };
 }
 
 /** QUIT (lets pending replies arrive) and wait for the connection to end, within `timeoutMs`; else drop it. */
@@ -123,13 +140,11 @@ export async function closeRedis(client: Redis, timeoutMs: number): Promise<void
   if (outcome === 'timeout') client.disconnect();
 }
 
-export const roundMs = (ms: number): number => Math.round(ms * 100) / 100;
-
 // What ioredis says when a command is issued while disconnected (no offline queue): say it plainly.
 const OFFLINE_MESSAGE = "Stream isn't writeable and enableOfflineQueue options is false";
 
-export function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+export function redisErrorMessage(error: unknown): string {
+  const message = errorMessage(error);
   return message === OFFLINE_MESSAGE ? 'not connected' : message;
 }
 

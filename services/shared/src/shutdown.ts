@@ -1,6 +1,6 @@
+import { errorMessage } from './error-message.js';
 import type { HealthState } from './health.js';
 import type { Logger } from './logger.js';
-import { errorMessage } from './redis.js';
 
 export interface ShutdownStep {
   name: string;

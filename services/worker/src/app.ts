@@ -1,8 +1,8 @@
 import type { Express } from 'express';
-import { healthRouter, redisReadinessCheck, type HealthState } from '../../shared/src/health.js';
+import { healthRouter, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
-import type { Redis } from '../../shared/src/redis.js';
+import { redisReadinessCheck, type Redis } from '../../shared/src/redis.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerAppDeps {

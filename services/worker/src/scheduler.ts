@@ -19,7 +19,7 @@ import schedule from 'node-schedule';
 import { TASK_TYPES, type TaskType } from '../../../contracts/task-types.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { redisKeys } from '../../shared/src/redis-keys.js';
-import { errorMessage, type Redis } from '../../shared/src/redis.js';
+import { redisErrorMessage, type Redis } from '../../shared/src/redis.js';
 import type { FlushReport, TaskLedger } from './task-ledger.js';
 import { recordOutcome, type TaskOutcome } from './task-outcome.js';
 import type { Task } from './tasks/index.js';
@@ -96,7 +96,7 @@ export class TaskScheduler {
       const reply = await this.options.redis.set(redisKeys.tickLock(type, tickMs), this.options.replicaId, 'PX', this.intervalMs * 3, 'NX');
       return reply === 'OK' ? 'won' : 'lost';
     } catch (error) {
-      return { error: errorMessage(error) };
+      return { error: redisErrorMessage(error) };
     }
   }
 
@@ -119,7 +119,7 @@ export class TaskScheduler {
       try {
         summary = await this.options.tasks[type]({ redis, logger, tickMs, dataRetentionMs: this.options.dataRetentionMs, now: this.now });
       } catch (taskError) {
-        error = errorMessage(taskError);
+        error = redisErrorMessage(taskError);
       }
     }
     const outcome: TaskOutcome = {
@@ -143,7 +143,7 @@ export class TaskScheduler {
     } catch (error) {
       this.options.ledger.add(outcome);
       this.options.logger.warn(
-        { task: outcome.type, tickMs: outcome.tickMs, status: outcome.status, err: errorMessage(error), pending: this.options.ledger.size },
+        { task: outcome.type, tickMs: outcome.tickMs, status: outcome.status, err: redisErrorMessage(error), pending: this.options.ledger.size },
         'outcome kept in the ledger until redis is back',
       );
     }

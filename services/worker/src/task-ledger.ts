@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/src/logger.js';
-import { errorMessage } from '../../shared/src/redis.js';
+import { redisErrorMessage } from '../../shared/src/redis.js';
 import type { TaskOutcome } from './task-outcome.js';
 
 export interface FlushReport {
@@ -59,7 +59,7 @@ export class TaskLedger {
       try {
         await record(next);
       } catch (error) {
-        return { flushed, remaining: this.pending.length, error: errorMessage(error) };
+        return { flushed, remaining: this.pending.length, error: redisErrorMessage(error) };
       }
       // add() may have dropped entries meanwhile: remove this very outcome, not blindly the head.
       const index = this.pending.indexOf(next);

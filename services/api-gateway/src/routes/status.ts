@@ -3,7 +3,7 @@ import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../..
 import { TASK_STATUSES, TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
 import { redisKeys, taskCountField } from '../../../shared/src/redis-keys.js';
-import { errorMessage, pingRedis, type Redis } from '../../../shared/src/redis.js';
+import { pingRedis, redisErrorMessage, type Redis } from '../../../shared/src/redis.js';
 import { uptimeSeconds } from './info.js';
 
 const toCount = (value: string | undefined): number => {
@@ -55,7 +55,7 @@ export async function readStatus({ identity, redis, pingTimeoutMs }: StatusDeps)
       const [counts, last] = await Promise.all([redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]);
       worker = summarizeWorkerTasks(counts, last, Date.now());
     } catch (error) {
-      readError = `reading task counters failed: ${errorMessage(error)}`;
+      readError = `reading task counters failed: ${redisErrorMessage(error)}`;
     }
   }
   return {

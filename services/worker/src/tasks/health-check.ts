@@ -1,5 +1,6 @@
 import { redisKeys } from '../../../shared/src/redis-keys.js';
-import { execOrThrow, roundMs } from '../../../shared/src/redis.js';
+import { execOrThrow } from '../../../shared/src/redis.js';
+import { roundMs } from '../../../shared/src/timing.js';
 import type { Task } from './task.js';
 
 export const LATENCIES_KEPT = 100;

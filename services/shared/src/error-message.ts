@@ -1,0 +1,2 @@
+/** The message of anything thrown, for a log field or an answer's `error`. */
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
