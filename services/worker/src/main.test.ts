@@ -2,7 +2,7 @@ import type { StartedRedisContainer } from '@testcontainers/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../../harness/redis.js';
 import { redisKeys } from '../../shared/src/redis-keys.js';
-import { connectedClient, freePort } from '../../shared/src/testing/helpers.js';
+import { connectedClient, freePort, redisUrlOnPort } from '../../shared/src/testing/helpers.js';
 import { logLines, spawnService } from '../../shared/src/testing/spawn-service.js';
 
 describe('worker process', () => {
@@ -47,6 +47,30 @@ describe('worker process', () => {
       expect(lines.at(-1)?.msg).toBe('shutdown complete');
     } finally {
       client.disconnect();
+      service.child.kill('SIGKILL');
+    }
+  });
+
+  it('shuts down gracefully on a SIGTERM while it waits for Redis at boot, and never starts the scheduler', async () => {
+    const [port, nobody] = await Promise.all([freePort(), freePort()]);
+    const service = spawnService('worker', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrlOnPort(nobody),
+      TASK_INTERVAL_SECONDS: '1',
+      // Longer than the 5 s boot wait for Redis, so the wait ends while the shutdown drains.
+      SHUTDOWN_DRAIN_SECONDS: '6',
+      SHUTDOWN_TIMEOUT_SECONDS: '15',
+    });
+    try {
+      await service.waitForLog('worker listening');
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      const messages = logLines(service.output()).map((line) => line.msg);
+      expect(messages).toContain('shutting down: readiness now fails');
+      expect(messages).not.toContain('scheduler started');
+      expect(messages.at(-1)).toBe('shutdown complete');
+    } finally {
       service.child.kill('SIGKILL');
     }
   });

@@ -36,12 +36,6 @@ connectInBackground(redis, logger);
 
 const app = createApp({ logger, redis, health, metrics, redisPingTimeoutMs: config.redis.pingTimeoutMs });
 const server = await start(app, config.port, config.host);
-logger.info({ url: server.url, host: config.host, port: server.port }, 'worker listening');
-// Give Redis a moment at boot so the first tick does not fail just because the connection is still opening;
-// if it is really down, ticks run anyway and are recorded as failed once it is back.
-if (!(await waitUntilReady(redis, 5000))) logger.warn('redis still unreachable: starting the scheduler anyway');
-scheduler.start();
-
 createShutdown({
   logger,
   health,
@@ -63,3 +57,14 @@ createShutdown({
     { name: 'quit redis', run: () => closeRedis(redis, 2000) },
   ],
 }).installSignalHandlers();
+// Logged once the signal handlers are in place: from here on a SIGTERM always shuts down gracefully.
+logger.info({ url: server.url, host: config.host, port: server.port }, 'worker listening');
+
+// Give Redis a moment at boot so the first tick does not fail just because the connection is still opening;
+// if it is really down, ticks run anyway and are recorded as failed once it is back.
+const redisReady = await waitUntilReady(redis, 5000);
+// A SIGTERM during the wait has begun the shutdown (its first step, stopping the scheduler, may already be done).
+if (!health.shuttingDown) {
+  if (!redisReady) logger.warn('redis still unreachable: starting the scheduler anyway');
+  scheduler.start();
+}
