@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { suiteConfig, type Env } from './suite-config.js';
 
 const LINUX_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 const MACOS_APPS = ['Google Chrome.app/Contents/MacOS/Google Chrome', 'Chromium.app/Contents/MacOS/Chromium'];
@@ -19,10 +20,9 @@ const HOW_TO_POINT =
  * The Chromium the browser tests drive: $KMS_CHROMIUM, else the first installed candidate (no browser download,
  * ever). `env`, `exists` and `home` are for the tests.
  */
-export function chromiumPath(options: { env?: NodeJS.ProcessEnv; exists?: (path: string) => boolean; home?: string } = {}): string {
-  const env = options.env ?? process.env;
+export function chromiumPath(options: { env?: Env; exists?: (path: string) => boolean; home?: string } = {}): string {
   const exists = options.exists ?? existsSync;
-  const chosen = env.KMS_CHROMIUM;
+  const chosen = suiteConfig(options.env).chromium;
   if (chosen) {
     if (!exists(chosen)) throw new Error(`KMS_CHROMIUM=${chosen} does not exist: ${HOW_TO_POINT}`);
     return chosen;

@@ -53,8 +53,8 @@ describe('a copy of the system per scenario file', () => {
   });
 
   it('runs one file per core (CPU requests bound it), at most one per lane, unless KMS_SCENARIO_LANES says otherwise', () => {
-    expect([1, 2, 3, 16].map((cores) => scenarioLanes(cores, undefined))).toEqual([1, 2, 3, MAX_SCENARIO_LANES]);
-    expect(scenarioLanes(2, '1')).toBe(1);
-    expect(() => scenarioLanes(2, '5')).toThrow(/KMS_SCENARIO_LANES=5: give a whole number from 1 to 4/);
+    expect([1, 2, 3, 16].map((cores) => scenarioLanes({}, cores))).toEqual([1, 2, 3, MAX_SCENARIO_LANES]);
+    expect(scenarioLanes({ KMS_SCENARIO_LANES: '1' }, 2)).toBe(1);
+    expect(() => scenarioLanes({ KMS_SCENARIO_LANES: '5' }, 2)).toThrow(/KMS_SCENARIO_LANES=5: give a whole number from 1 to 4/);
   });
 });

@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { MAX_SCENARIO_LANES, suiteConfig, type Env } from './suite-config.js';
+
+export { MAX_SCENARIO_LANES };
 
 /** The monitoring system as the scenarios deploy it. */
 export const NAMESPACE = 'microservices-demo';
@@ -18,26 +20,14 @@ export const MAYA_SAWA_NODE_PORTS = { singlePod: 30800, split: 30801 } as const;
 export const SYSTEM_NODE_PORTS = [...Object.values(NODE_PORTS), ...Object.values(MAYA_SAWA_NODE_PORTS)];
 
 /**
- * Scenario files run side by side, each on its own copy of the system in its own namespace
- * (harness/scenario-system.ts); the copy in lane n has the test overlay's NodePorts + 100 n. The scenario cluster
- * maps this many lanes' NodePorts: the most files that can ever run at once.
+ * How many scenario files run at once, each on its own copy of the system in its own namespace
+ * (harness/scenario-system.ts; the copy in lane n has the test overlay's NodePorts + 100 n): one per core, at most
+ * MAX_SCENARIO_LANES (as many lanes as the scenario cluster maps), unless KMS_SCENARIO_LANES says otherwise. What
+ * bounds it is CPU requests, not memory: a copy of the system requests 0.6 CPU at rest and up to ~1 CPU while its
+ * file scales it out or rolls it, and the node offers as many CPUs as the machine has.
  */
-export const MAX_SCENARIO_LANES = 4;
-
-/**
- * How many scenario files run at once: one per core, at most MAX_SCENARIO_LANES; KMS_SCENARIO_LANES overrides it.
- * What bounds it is CPU requests, not memory: a copy of the system requests 0.6 CPU at rest and up to ~1 CPU while
- * its file scales it out or rolls it, and the node offers as many CPUs as the machine has.
- */
-export function scenarioLanes(cores = availableParallelism(), override = process.env.KMS_SCENARIO_LANES): number {
-  if (override !== undefined && override !== '') {
-    const lanes = Number(override);
-    if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_SCENARIO_LANES) {
-      throw new Error(`KMS_SCENARIO_LANES=${override}: give a whole number from 1 to ${MAX_SCENARIO_LANES}`);
-    }
-    return lanes;
-  }
-  return Math.max(1, Math.min(MAX_SCENARIO_LANES, cores));
+export function scenarioLanes(env: Env = process.env, cores?: number): number {
+  return suiteConfig(env, cores === undefined ? {} : { cores }).scenarioLanes;
 }
 
 export const laneNodePorts = (lane: number): SystemNodePorts => ({

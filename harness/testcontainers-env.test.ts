@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { RYUK_IMAGE, chooseReaper } from './testcontainers-env.js';
+import { DEFAULT_RYUK_IMAGE } from './suite-config.js';
+import { chooseReaper } from './testcontainers-env.js';
 
 const deps = (options: { present?: boolean; pull?: 'ok' | 'unreachable' | 'rate-limited'; env?: NodeJS.ProcessEnv }) => {
   const pulled: string[] = [];
@@ -24,7 +25,7 @@ const deps = (options: { present?: boolean; pull?: 'ok' | 'unreachable' | 'rate-
 describe('chooseReaper: testcontainers reaper (Ryuk) where its image can be had', () => {
   it('looks for the image the installed testcontainers starts', () => {
     const reaper = readFileSync(createRequire(import.meta.url).resolve('testcontainers/build/reaper/reaper.js'), 'utf8');
-    expect(reaper).toContain(`"${RYUK_IMAGE}"`);
+    expect(reaper).toContain(`"${DEFAULT_RYUK_IMAGE}"`);
   });
 
   it('turns it on when the image is present, without pulling', async () => {
@@ -38,7 +39,7 @@ describe('chooseReaper: testcontainers reaper (Ryuk) where its image can be had'
     const { deps: d, pulled } = deps({ pull: 'ok' });
     await chooseReaper(d);
     expect(d.env.TESTCONTAINERS_RYUK_DISABLED).toBe('false');
-    expect(pulled).toEqual([RYUK_IMAGE]);
+    expect(pulled).toEqual([DEFAULT_RYUK_IMAGE]);
   });
 
   it('leaves it off offline, and on a pull limit', async () => {

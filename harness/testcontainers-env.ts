@@ -5,7 +5,7 @@ import { repoRoot } from '../images/catalog.js';
 import { cacheDir } from '../images/cache.js';
 import { hostDocker, type DockerImages } from '../images/docker-cli.js';
 import { hostRegistry, type RegistryPuller } from '../images/registry-pull.js';
-import { imageSource } from '../images/resolve.js';
+import { suiteConfig } from './suite-config.js';
 
 /**
  * Settles, before any container starts, what testcontainers' defaults get wrong on machines like ours, and makes sure
@@ -22,11 +22,13 @@ import { imageSource } from '../images/resolve.js';
  *   CI job ends vitest without its teardown, and a privileged Kubernetes node would keep running.
  */
 export function configureTestcontainers(): void {
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  if (!process.env.TESTCONTAINERS_HOST_OVERRIDE && existsSync('/.dockerenv') && dockerBridgeIsLocal()) {
+  const config = suiteConfig();
+  // Written into process.env: that is where testcontainers, and this process's children, read them.
+  if (config.ryukDisabled === undefined) process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  if (!config.hostOverride && existsSync('/.dockerenv') && dockerBridgeIsLocal()) {
     process.env.TESTCONTAINERS_HOST_OVERRIDE = '127.0.0.1';
   }
-  startCleanupWatchdog();
+  if (config.cleanupWatchdog === undefined) startCleanupWatchdog();
 }
 
 function dockerBridgeIsLocal(): boolean {
@@ -39,7 +41,6 @@ function dockerBridgeIsLocal(): boolean {
  * the watchdog removes every suite container whose owning process is gone (the workers' too).
  */
 function startCleanupWatchdog(): void {
-  if (process.env.KMS_CLEANUP_WATCHDOG) return;
   process.env.KMS_CLEANUP_WATCHDOG = String(process.pid);
   const logs = cacheDir('logs');
   mkdirSync(logs, { recursive: true });
@@ -52,12 +53,10 @@ function startCleanupWatchdog(): void {
   watchdog.unref();
 }
 
-/** testcontainers' reaper image, as testcontainers 12 names it (RYUK_CONTAINER_IMAGE overrides it there too). */
-export const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? 'testcontainers/ryuk:0.14.0';
-
 export interface ReaperDeps {
   docker: Pick<DockerImages, 'imageExists'>;
   registry: Pick<RegistryPuller, 'pull'>;
+  /** Read through suiteConfig(); the choice is written back into it. */
   env: NodeJS.ProcessEnv;
 }
 
@@ -69,14 +68,14 @@ export interface ReaperDeps {
  * vitest's workers inherit the choice. A choice the user made (TESTCONTAINERS_RYUK_DISABLED) stands.
  */
 export async function chooseReaper(deps: ReaperDeps = { docker: hostDocker, registry: hostRegistry, env: process.env }): Promise<void> {
-  const { env } = deps;
-  if (env.TESTCONTAINERS_RYUK_DISABLED !== undefined) return;
-  let available = await deps.docker.imageExists(RYUK_IMAGE);
-  if (!available && imageSource(env) !== 'local') {
-    available = await deps.registry.pull(RYUK_IMAGE).then(
+  const config = suiteConfig(deps.env);
+  if (config.ryukDisabled !== undefined) return;
+  let available = await deps.docker.imageExists(config.ryukImage);
+  if (!available && config.imageSource !== 'local') {
+    available = await deps.registry.pull(config.ryukImage).then(
       (result) => result.ok,
       () => false, // a pull limit: the reaper is not worth stopping the run for
     );
   }
-  env.TESTCONTAINERS_RYUK_DISABLED = available ? 'false' : 'true';
+  deps.env.TESTCONTAINERS_RYUK_DISABLED = available ? 'false' : 'true';
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { suiteConfig } from '../harness/suite-config.js';
 
 /**
  * Where built images (as `docker save` tarballs) and expensive build outputs live between runs:
@@ -8,8 +8,7 @@ import { join } from 'node:path';
  * Delete the folder (or run `npm run images -- clean`) to start cold.
  */
 export function cacheRoot(): string {
-  const root =
-    process.env.KMS_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kube-microservices-suite');
+  const root = suiteConfig().cacheDir;
   mkdirSync(root, { recursive: true });
   return root;
 }

@@ -38,7 +38,7 @@ describe('image catalog and recipe keys', () => {
     process.env.KMS_IMAGE_SOURCE = 'local';
     expect(imageSource()).toBe('local');
     process.env.KMS_IMAGE_SOURCE = 'pull';
-    expect(() => imageSource()).toThrow(/KMS_IMAGE_SOURCE must be auto, upstream or local/);
+    expect(() => imageSource()).toThrow(/^KMS_IMAGE_SOURCE=pull: give auto, upstream or local$/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { imagePinVariable, suiteConfig, type Env, type ImageSource } from '../harness/suite-config.js';
 import { imageSpec, type ImageSpec } from './catalog.js';
 import { hostDocker, type DockerImages } from './docker-cli.js';
 import { imageRepository } from './image-ref.js';
@@ -7,7 +8,7 @@ import { hostRegistry, pullFailureMessage, registryName, type RegistryPuller } f
 export { buildRecordsFile } from './local-recipe.js';
 
 /**
- * How an image is obtained, from KMS_IMAGE_SOURCE:
+ * How an image is obtained, from KMS_IMAGE_SOURCE (harness/suite-config.ts):
  *   auto      (default) an image present locally is used; otherwise the upstream image is pulled; only when the
  *             registry cannot be reached at all does the local recipe build it (its tarball is cached, so the next
  *             run loads it in seconds). A rate limit or a registry failure stops with what to do instead.
@@ -16,12 +17,10 @@ export { buildRecordsFile } from './local-recipe.js';
  * KMS_IMAGE_<NAME> pins one image to a given reference, whatever the source.
  * The offline node image (images/node) takes only local images beside it: see sourceBesideNode.
  */
-export type ImageSource = 'auto' | 'upstream' | 'local';
+export type { ImageSource };
 
-export function imageSource(env: NodeJS.ProcessEnv = process.env): ImageSource {
-  const value = env.KMS_IMAGE_SOURCE ?? 'auto';
-  if (value === 'auto' || value === 'upstream' || value === 'local') return value;
-  throw new Error(`KMS_IMAGE_SOURCE must be auto, upstream or local, not '${value}'`);
+export function imageSource(env: Env = process.env): ImageSource {
+  return suiteConfig(env).imageSource;
 }
 
 export type ImageOrigin = 'pinned' | 'upstream-present' | 'upstream-pulled' | LocalOrigin;
@@ -31,11 +30,6 @@ export interface ResolvedImage {
   ref: string;
   origin: ImageOrigin;
   seconds: number;
-}
-
-/** KMS_IMAGE_<NAME> (e.g. KMS_IMAGE_NODE=rancher/k3s:v1.33.5-k3s1) pins one image to a reference of your choice. */
-export function imageOverrideVariable(name: string): string {
-  return `KMS_IMAGE_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /** The suite's own offline node image (images/node), whatever its tag. */
@@ -63,7 +57,7 @@ export interface ResolverDeps {
   /** The local recipe's image (docker, tarball cache or a build), given the references of the images it needs. */
   resolveLocal(spec: ImageSpec, needed: Record<string, string>): Promise<{ ref: string; origin: LocalOrigin }>;
   spec(name: string): ImageSpec;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   log(message: string): void;
 }
 
@@ -107,11 +101,12 @@ export class ImageResolver {
   }
 
   private warnAboutPins(names: readonly string[], node: string): void {
+    const pins = suiteConfig(this.deps.env).imagePins;
     for (const name of names) {
-      const pinned = name !== 'node' ? this.deps.env[imageOverrideVariable(name)] : undefined;
+      const pinned = name !== 'node' ? pins[name] : undefined;
       if (pinned) {
         this.deps.log(
-          `warning: ${imageOverrideVariable(name)}=${pinned} is used as pinned beside the offline node ${node}; if it is an upstream multi-arch image, loading it into the node fails (kind#3795)`,
+          `warning: ${imagePinVariable(name)}=${pinned} is used as pinned beside the offline node ${node}; if it is an upstream multi-arch image, loading it into the node fails (kind#3795)`,
         );
       }
     }
@@ -122,12 +117,12 @@ export class ImageResolver {
     const started = Date.now();
     const done = (ref: string, origin: ImageOrigin): ResolvedImage => ({ name, ref, origin, seconds: (Date.now() - started) / 1000 });
 
-    const pinned = this.deps.env[imageOverrideVariable(name)];
+    const pinned = suiteConfig(this.deps.env).imagePins[name];
     if (pinned) {
       if (await this.deps.docker.imageExists(pinned)) return done(pinned, 'pinned');
       const pulled = await this.deps.registry.pull(pinned);
       if (!pulled.ok) {
-        throw new Error(`${imageOverrideVariable(name)}=${pinned} is not present locally and cannot be pulled (${pulled.failure}: ${pulled.reason}); load it into Docker, or unset ${imageOverrideVariable(name)}`);
+        throw new Error(`${imagePinVariable(name)}=${pinned} is not present locally and cannot be pulled (${pulled.failure}: ${pulled.reason}); load it into Docker, or unset ${imagePinVariable(name)}`);
       }
       return done(pinned, 'pinned');
     }

@@ -25,6 +25,7 @@ import { podReady } from '../harness/kube/workload-state.js';
 import { describeLoad, startLoad, type LoadSummary, type RunningLoad } from '../harness/load/constant-load.js';
 import { describeNamespaceOnFailure } from '../harness/on-failure.js';
 import { useSystem } from '../harness/scenario-system.js';
+import { suiteConfig } from '../harness/suite-config.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // A second node joins the shared cluster (an agent container on the cluster's network). The gateway and the
@@ -88,7 +89,7 @@ describe('node failure: a second node is drained, then lost, and the system keep
   beforeAll(() => {
     if (external) {
       choosing = (async () => {
-        const pair = chooseDrainPair((await cluster.clients.core.listNode()).items, process.env.KMS_DRAIN_NODE || undefined);
+        const pair = chooseDrainPair((await cluster.clients.core.listNode()).items, suiteConfig().drainNode);
         await setTaint(cluster.clients, pair.drain, AGENT_TAINT, true);
         console.log(`[${SCENARIO}] draining ${pair.drain} of your cluster (its pods move to ${pair.partner}); set KMS_DRAIN_NODE to choose`);
         return pair;

@@ -9,6 +9,7 @@ import { describeNamespace } from '../kube/diagnostics.js';
 import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
+import { suiteConfig } from '../suite-config.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import { imageRefs, type ClusterInfo } from './cluster-info.js';
 import { joinAgents, type JoinedAgent, type JoinOptions } from './join-agents.js';
@@ -38,7 +39,7 @@ export class ConnectedCluster {
     const url = this.info.nodePortUrls[String(nodePort)];
     if (url) return url;
     if (this.info.mode === 'external') {
-      const address = process.env.KMS_NODE_ADDRESS;
+      const address = suiteConfig().nodeAddress;
       if (!address) throw new Error('set KMS_NODE_ADDRESS to a node address reachable from here to use NodePorts of an external cluster');
       return `http://${address}:${nodePort}`;
     }

@@ -5,6 +5,8 @@ import { prepareK3sSystemImages } from '../../images/k3s-airgap.js';
 import { resolveImages } from '../../images/resolve.js';
 import { run } from '../../images/docker-cli.js';
 import { kubeClients } from '../kube/clients.js';
+import { suiteConfig } from '../suite-config.js';
+import { NAMESPACE } from '../system.js';
 import { chooseReaper, configureTestcontainers } from '../testcontainers-env.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import type { ClusterInfo } from './cluster-info.js';
@@ -89,7 +91,7 @@ export class TestCluster {
   }
 
   /** A kustomize overlay of manifests/ to apply once the cluster is up; start() waits for its Deployments. */
-  withOverlay(dir: string, namespace = 'microservices-demo'): this {
+  withOverlay(dir: string, namespace = NAMESPACE): this {
     this.overlay = dir;
     this.namespaceToWait = namespace;
     return this;
@@ -98,7 +100,8 @@ export class TestCluster {
   async start(): Promise<StartedTestCluster> {
     const started = Date.now();
     const timings: Record<string, number> = {};
-    const external = process.env.KMS_KUBECONFIG;
+    const config = suiteConfig();
+    const external = config.kubeconfig;
     const images = await this.resolve(external ? [] : ['node']);
     let ingressMode: IngressControllerMode | undefined;
     if (this.ingress) {
@@ -115,7 +118,7 @@ export class TestCluster {
     if (external) {
       if (this.agents > 0) throw new Error('withAgents() needs a cluster the harness starts (unset KMS_KUBECONFIG)');
       log(`using the cluster of KMS_KUBECONFIG=${external}; no node container is started`);
-      info = { mode: 'external', kubeConfig: readFileSync(external, 'utf8'), nodePortUrls: {}, nodeContainers: [], images: await this.publish(images), imagesOnDemand: this.imagesOnDemand, timings };
+      info = { mode: 'external', kubeConfig: readFileSync(external, 'utf8'), nodePortUrls: {}, nodeContainers: [], images: await this.publish(images, config.imageRegistry), imagesOnDemand: this.imagesOnDemand, timings };
     } else {
       await chooseReaper();
       configureTestcontainers();
@@ -208,8 +211,7 @@ export class TestCluster {
   }
 
   /** External clusters pull images: push them to KMS_IMAGE_REGISTRY when it is set, else use them as they are. */
-  private async publish(images: Record<string, string>): Promise<Record<string, string>> {
-    const registry = process.env.KMS_IMAGE_REGISTRY;
+  private async publish(images: Record<string, string>, registry: string | undefined): Promise<Record<string, string>> {
     if (!registry) return images;
     const published: Record<string, string> = {};
     for (const [name, ref] of Object.entries(images)) {

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, Exec, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
 import { Network } from 'testcontainers';
+import { suiteConfig } from '../../harness/suite-config.js';
 
 const run = promisify(execFile);
 const NODE_PORT = 30080;
@@ -321,7 +322,7 @@ async function agentRun(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.env.TESTCONTAINERS_RYUK_DISABLED !== 'true') {
+  if (suiteConfig().ryukDisabled !== true) {
     console.error('set TESTCONTAINERS_RYUK_DISABLED=true (Ryuk cannot be pulled here) and TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1');
     process.exit(2);
   }
