@@ -13,6 +13,7 @@ import type {
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { renderKustomization } from '../harness/kustomize.js';
+import { NAMESPACE, NODE_PORTS as SYSTEM_NODE_PORTS } from '../harness/system.js';
 import { describeObject, validateObject } from './validate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,7 +31,6 @@ const rendered = Object.fromEntries(
   await Promise.all(targetNames.map(async (t) => [t, await renderKustomization(path.join(here, TARGETS[t]))] as const)),
 ) as Record<Target, KubernetesObject[]>;
 
-const NAMESPACE = 'microservices-demo';
 const SERVICES = ['api-gateway', 'worker', 'dashboard'] as const;
 const WORKLOADS = ['redis', ...SERVICES] as const;
 const PORTS: Record<(typeof WORKLOADS)[number], number> = { redis: 6379, 'api-gateway': 8080, worker: 8081, dashboard: 3000 };
@@ -41,7 +41,8 @@ const IMAGES: Record<(typeof WORKLOADS)[number], string> = {
   worker: 'kube-microservices-suite/worker:0.1.0',
   dashboard: 'kube-microservices-suite/dashboard:0.1.0',
 };
-const NODE_PORTS = { 'api-gateway': 30080, dashboard: 30000, worker: 30081 } as const;
+// The NodePorts the harness maps (harness/system.ts), by Service name: the manifests must publish exactly these.
+const NODE_PORTS = { 'api-gateway': SYSTEM_NODE_PORTS.apiGateway, dashboard: SYSTEM_NODE_PORTS.dashboard, worker: SYSTEM_NODE_PORTS.worker } as const;
 const LABEL_KEYS = ['name', 'instance', 'component', 'part-of', 'version', 'managed-by'].map((k) => `app.kubernetes.io/${k}`);
 
 const ofKind = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T[] =>
