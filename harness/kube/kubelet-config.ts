@@ -10,8 +10,9 @@ export interface KubeletSettings {
 
 /** Reads a node's kubelet configuration through the API server (`/api/v1/nodes/<node>/proxy/configz`). */
 export async function kubeletSettings(clients: KubeClients, node: string): Promise<KubeletSettings> {
-  const body = await clients.core.connectGetNodeProxyWithPath({ name: node, path: 'configz' });
-  return (JSON.parse(body) as { kubeletconfig: KubeletSettings }).kubeletconfig;
+  // Typed as a string, but the client parses a JSON answer itself.
+  const body: unknown = await clients.core.connectGetNodeProxyWithPath({ name: node, path: 'configz' });
+  return ((typeof body === 'string' ? JSON.parse(body) : body) as { kubeletconfig: KubeletSettings }).kubeletconfig;
 }
 
 /** The duration a node's kubelet gives its lease (kube-node-lease/<node>), as the node lifecycle controller sees it. */
