@@ -1,3 +1,5 @@
+import { seconds } from '../seconds.js';
+
 /** A mark on the timeline: something the scenario did or saw (rollout started, Redis cut, pod unready). */
 export interface TimelineMark {
   /** Seconds since the timeline started. */
@@ -38,7 +40,7 @@ export class Timeline {
 
   /** Seconds since the timeline started (one decimal). */
   elapsed(at = Date.now()): number {
-    return Math.round((at - this.startedAt) / 100) / 10;
+    return seconds(at - this.startedAt);
   }
 
   private second(at: number): number {
@@ -78,23 +80,23 @@ export class Timeline {
   }
 
   toJSON(): TimelineData {
-    const seconds = this.second(this.endedAt ?? Date.now()) + 1;
+    const length = this.second(this.endedAt ?? Date.now()) + 1;
     const series: TimelineData['series'] = {};
     const kinds: TimelineData['kinds'] = {};
     for (const [name, buckets] of this.gauges) {
       let last: number | null = null;
-      series[name] = Array.from({ length: seconds }, (_, second) => (last = buckets.get(second) ?? last));
+      series[name] = Array.from({ length }, (_, second) => (last = buckets.get(second) ?? last));
       kinds[name] = 'gauge';
     }
     for (const [name, buckets] of this.counters) {
-      series[name] = Array.from({ length: seconds }, (_, second) => buckets.get(second) ?? 0);
+      series[name] = Array.from({ length }, (_, second) => buckets.get(second) ?? 0);
       kinds[name] = 'counter';
     }
     return {
       scenario: this.scenario,
       name: this.name,
       startedAt: new Date(this.startedAt).toISOString(),
-      seconds,
+      seconds: length,
       series,
       kinds,
       marks: [...this.marks],

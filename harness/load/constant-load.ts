@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { Timeline } from '../evidence/timeline.js';
+import { seconds } from '../seconds.js';
 
 export interface LoadOptions {
   /** Full URL, e.g. http://127.0.0.1:32891/api/info. Loopback only: the NodePorts mapped out of the node container. */
@@ -91,12 +92,12 @@ export function startLoad(options: LoadOptions): RunningLoad {
   const done = new Promise<LoadSummary>((resolve) => {
     instance.on('done', () => {
       stopped = true;
-      summary.seconds = Math.round((Date.now() - started) / 100) / 10;
+      summary.seconds = seconds(Date.now() - started);
       resolve({ ...summary, statuses: { ...summary.statuses }, errorSamples: [...summary.errorSamples] });
     });
   });
   return {
-    summary: () => ({ ...summary, statuses: { ...summary.statuses }, errorSamples: [...summary.errorSamples], seconds: Math.round((Date.now() - started) / 100) / 10 }),
+    summary: () => ({ ...summary, statuses: { ...summary.statuses }, errorSamples: [...summary.errorSamples], seconds: seconds(Date.now() - started) }),
     stop: () => {
       if (!stopped) instance.stop();
       stopped = true;
