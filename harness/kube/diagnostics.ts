@@ -20,7 +20,7 @@ function podLine(pod: V1Pod): string {
  * What a person needs when a wait fails: every pod's phase and container states, the recent events, and the
  * log tail of each container that is not ready.
  */
-export async function describeNamespace(clients: KubeClients, namespace: string, logLines = 25): Promise<string> {
+export async function namespaceDiagnostics(clients: KubeClients, namespace: string, logLines = 25): Promise<string> {
   const out: string[] = [`--- diagnostics for namespace ${namespace} ---`];
   const pods = (await clients.core.listNamespacedPod({ namespace })).items;
   out.push('pods:', ...(pods.length ? pods.map(podLine) : ['  (none)']));
@@ -41,3 +41,6 @@ export async function describeNamespace(clients: KubeClients, namespace: string,
   }
   return out.join('\n');
 }
+
+/** @deprecated the old name of namespaceDiagnostics, until harness/cluster/connected-cluster.ts switches to it. */
+export const describeNamespace = namespaceDiagnostics;

@@ -18,7 +18,7 @@ export async function waitForNode(
   what: string,
   satisfied: (node: V1Node) => boolean,
   timeoutMs: number,
-  explain?: () => Promise<string>,
+  diagnostics?: () => Promise<string>,
 ): Promise<V1Node> {
   const nodes = await watchUntil<V1Node>(clients.kc, {
     what: `node ${name}: ${what}`,
@@ -26,7 +26,7 @@ export async function waitForNode(
     list: () => clients.core.listNode(),
     satisfied: (current) => current.some((node) => node.metadata?.name === name && satisfied(node)),
     timeoutMs,
-    explain,
+    diagnostics,
   });
   return nodes.find((node) => node.metadata?.name === name)!;
 }

@@ -2,20 +2,9 @@ import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/
 import type { KubeClients } from './clients.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 import { watchUntil } from './watch-until.js';
-import { deploymentCounts } from './workload-state.js';
+import { rolledOut } from './workload-state.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
-
-/** Whether a Deployment has finished rolling out its current template and every replica is available. */
-export function rolledOut(deployment: V1Deployment): boolean {
-  const counts = deploymentCounts(deployment);
-  return (
-    (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
-    counts.updated === counts.desired &&
-    counts.available === counts.desired &&
-    counts.replicas === counts.desired
-  );
-}
 
 /** Read, change and replace a Deployment's pod template, retrying on a write conflict (e.g. a status update). */
 export async function updatePodTemplate(
@@ -85,7 +74,7 @@ export async function waitForRollout(
   namespace: string,
   name: string,
   timeoutMs: number,
-  explain?: () => Promise<string>,
+  diagnostics?: () => Promise<string>,
 ): Promise<V1Deployment> {
   const [deployment] = await watchUntil<V1Deployment>(clients.kc, {
     what: `Deployment ${namespace}/${name} to finish rolling out`,
@@ -96,7 +85,7 @@ export async function waitForRollout(
     },
     satisfied: (deployments) => deployments.some((item) => item.metadata?.name === name && rolledOut(item)),
     timeoutMs,
-    explain,
+    diagnostics,
   });
   return deployment!;
 }

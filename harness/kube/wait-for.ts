@@ -54,7 +54,7 @@ export async function waitForPods(
   what: string,
   satisfied: (pods: V1Pod[]) => boolean,
   timeoutMs: number,
-  explain?: () => Promise<string>,
+  diagnostics?: () => Promise<string>,
 ): Promise<V1Pod[]> {
   const { namespace, labelSelector } = target;
   return watchUntil<V1Pod>(clients.kc, {
@@ -64,6 +64,6 @@ export async function waitForPods(
     list: () => clients.core.listNamespacedPod({ namespace, labelSelector }),
     satisfied,
     timeoutMs,
-    explain,
+    diagnostics,
   });
 }

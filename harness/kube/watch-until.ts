@@ -12,7 +12,9 @@ export interface WatchUntilOptions<T extends KubernetesObject> {
   satisfied: (objects: T[]) => boolean;
   timeoutMs: number;
   labelSelector?: string;
-  /** Extra context added to the timeout error (pod status, events, logs). */
+  /** Diagnostics added to the timeout error (a namespace's pods, events, logs: namespaceDiagnostics). */
+  diagnostics?: () => Promise<string>;
+  /** @deprecated the old name of `diagnostics`, until harness/cluster switches to it. */
   explain?: () => Promise<string>;
 }
 
@@ -45,7 +47,8 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
       if (finished) return;
       finished = true;
       const failing = lastError ? ` (the last API call failed: ${lastError})` : '';
-      const context = options.explain ? `\n${await options.explain().catch((e: Error) => `(no diagnostics: ${describeError(e)})`)}` : '';
+      const diagnostics = options.diagnostics ?? options.explain;
+      const context = diagnostics ? `\n${await diagnostics().catch((e: Error) => `(no diagnostics: ${describeError(e)})`)}` : '';
       reject(new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${failing}${context}`));
     }, options.timeoutMs);
     timer.unref();

@@ -1,6 +1,6 @@
-import type { V1EndpointSlice } from '@kubernetes/client-node';
+import type { V1Deployment, V1EndpointSlice } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { readyEndpointPods, readyEndpointsByNode } from './workload-state.js';
+import { readyEndpointPods, readyEndpointsByNode, rolledOut } from './workload-state.js';
 
 const slice: V1EndpointSlice = {
   addressType: 'IPv4',
@@ -16,5 +16,22 @@ describe('ready endpoints', () => {
   it('counts per node only endpoints not marked unready (a terminating one is out)', () => {
     expect(readyEndpointsByNode([slice])).toEqual({ 'kms-server': 1, 'kms-agent-1': 1, '?': 1 });
     expect(readyEndpointPods([slice])).toEqual(['a', 'b', 'd']);
+  });
+});
+
+describe('rolledOut (a Deployment available: every replica of its current template, and no other)', () => {
+  const deployment = (generation: number, status: V1Deployment['status']): V1Deployment => ({ metadata: { generation }, spec: { replicas: 2, selector: {}, template: {} }, status });
+  const settled = { observedGeneration: 3, replicas: 2, updatedReplicas: 2, availableReplicas: 2, readyReplicas: 2 };
+
+  it('holds once the controller has seen the template and every replica is updated and available', () => {
+    expect(rolledOut(deployment(3, settled))).toBe(true);
+  });
+
+  it('does not hold while the controller has not seen the template, an old replica is left, or one is unavailable', () => {
+    expect(rolledOut(deployment(4, settled)), 'a new template not yet observed').toBe(false);
+    expect(rolledOut(deployment(3, { ...settled, replicas: 3 })), 'an old replica still running (maxSurge)').toBe(false);
+    expect(rolledOut(deployment(3, { ...settled, updatedReplicas: 1 })), 'a replica of the old template').toBe(false);
+    // The Available condition would be True here (maxUnavailable allows one); the suite asks for every replica.
+    expect(rolledOut(deployment(3, { ...settled, availableReplicas: 1 })), 'a replica not available').toBe(false);
   });
 });

@@ -31,6 +31,21 @@ export function deploymentCounts(deployment: V1Deployment): { desired: number; r
   };
 }
 
+/**
+ * Whether a Deployment is available, in the one sense the suite uses: its controller has seen its current template,
+ * and every desired replica is of that template and available, with no other replica left (what `kubectl rollout
+ * status` waits for). Stronger than the Available condition, which only needs the minimum the rollout strategy keeps.
+ */
+export function rolledOut(deployment: V1Deployment): boolean {
+  const counts = deploymentCounts(deployment);
+  return (
+    (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+    counts.updated === counts.desired &&
+    counts.available === counts.desired &&
+    counts.replicas === counts.desired
+  );
+}
+
 /** Ready endpoints of a Service's EndpointSlices counted per node (endpoints without a nodeName count under '?'). */
 export function readyEndpointsByNode(slices: V1EndpointSlice[]): Record<string, number> {
   const counts: Record<string, number> = {};
