@@ -1,3 +1,4 @@
+import { appWorkload, type Workload } from './kube/workload.js';
 import { MAX_SCENARIO_LANES, suiteConfig, type Env } from './suite-config.js';
 
 export { MAX_SCENARIO_LANES };
@@ -8,6 +9,11 @@ export const TEST_OVERLAY = 'manifests/overlays/test';
 export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
 /** Resolved when the scenario cluster starts, loaded by the one file that deploys them (scenarios/init-order). */
 export const SCENARIO_IMAGES_ON_DEMAND = ['postgres', 'maya-sawa'] as const;
+/** The system's workloads the scenarios act on (Deployment, Service and pods' app label share the name). */
+export const GATEWAY = 'api-gateway';
+export const DASHBOARD = 'dashboard';
+export const gatewayWorkload = (namespace: string): Workload => appWorkload(namespace, GATEWAY);
+export const dashboardWorkload = (namespace: string): Workload => appWorkload(namespace, DASHBOARD);
 /** The host of the system's Ingress rule (manifests/base/ingress): send it as the Host header to the controller. */
 export const INGRESS_HOST = 'microservices-demo.local';
 
