@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { nodeLossBounds, probeSeconds, tolerationSecondsFor } from './node-loss.js';
+import { nodeLossBounds, nodeLossSettingsFor, probeSeconds, tolerationSecondsFor } from './node-loss.js';
 
 describe('node loss bounds', () => {
   it('NotReady after grace + one monitor period; replaced after that + tolerationSeconds + probe periods', () => {
@@ -46,5 +46,27 @@ describe('probeSeconds', () => {
       },
     };
     expect(probeSeconds(deployment)).toBe(10);
+  });
+});
+
+describe('nodeLossSettingsFor', () => {
+  const deployment = (tolerationSeconds: number, readinessPeriod: number): V1Deployment => ({
+    spec: {
+      selector: {},
+      template: { spec: { tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds }], containers: [{ name: 'c', readinessProbe: { periodSeconds: readinessPeriod } }] } },
+    },
+  });
+
+  it("takes the cluster's node-monitor settings and the slowest of the Deployments", () => {
+    expect(nodeLossSettingsFor({ nodeMonitorGracePeriodSeconds: 20, nodeMonitorPeriodSeconds: 2 }, [deployment(10, 5), deployment(30, 3)])).toEqual({
+      gracePeriodSeconds: 20,
+      monitorPeriodSeconds: 2,
+      tolerationSeconds: 30,
+      probeSeconds: 5,
+    });
+  });
+
+  it("falls back to Kubernetes' defaults for a cluster that does not say", () => {
+    expect(nodeLossSettingsFor(undefined, [deployment(10, 5)])).toMatchObject({ gracePeriodSeconds: 50, monitorPeriodSeconds: 5 });
   });
 });

@@ -51,3 +51,20 @@ export function probeSeconds(deployment: V1Deployment): number {
   const containers = deployment.spec?.template.spec?.containers ?? [];
   return Math.max(0, ...containers.map((c) => (c.startupProbe?.periodSeconds ?? 0) + (c.readinessProbe ? (c.readinessProbe.periodSeconds ?? 10) : 0)));
 }
+
+/**
+ * The settings a node loss is bounded by, for pods of these Deployments on a cluster whose node-monitor settings are
+ * `controller` (Kubernetes' defaults where it does not say: a cluster the suite did not start): the longest
+ * unreachable toleration and the slowest probe periods among them.
+ */
+export function nodeLossSettingsFor(
+  controller: { nodeMonitorGracePeriodSeconds?: number; nodeMonitorPeriodSeconds?: number } | undefined,
+  deployments: V1Deployment[],
+): NodeLossSettings {
+  return {
+    gracePeriodSeconds: controller?.nodeMonitorGracePeriodSeconds ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_SECONDS,
+    monitorPeriodSeconds: controller?.nodeMonitorPeriodSeconds ?? DEFAULT_NODE_MONITOR_PERIOD_SECONDS,
+    tolerationSeconds: Math.max(...deployments.map((deployment) => tolerationSecondsFor(deployment.spec?.template.spec?.tolerations, 'node.kubernetes.io/unreachable'))),
+    probeSeconds: Math.max(0, ...deployments.map(probeSeconds)),
+  };
+}
