@@ -1,9 +1,10 @@
-import { recordWorkload } from '../evidence/record-workload.js';
-import { Timeline } from '../evidence/timeline.js';
-import { writeEvidence } from '../evidence/write-evidence.js';
+import type { Timeline } from '../evidence/timeline.js';
 import type { KubeClients } from '../kube/clients.js';
-import { pollUntil } from '../poll.js';
-import { startLoad, type LoadSummary } from './constant-load.js';
+import type { Workload } from '../kube/workload.js';
+import { describeFailure } from '../phase/phase-outcome.js';
+import { runPhase } from '../phase/run-phase.js';
+import { seconds } from '../seconds.js';
+import type { LoadSummary } from './constant-load.js';
 
 export interface UnderLoadOptions {
   clients: KubeClients;
@@ -15,7 +16,7 @@ export interface UnderLoadOptions {
   /** Request headers, e.g. the Host of an Ingress rule when the URL is the ingress controller's. */
   headers?: Record<string, string>;
   /** The workload whose Deployment, EndpointSlices and pods are recorded. */
-  workload: { namespace: string; deployment: string; service?: string; podSelector: string };
+  workload: Workload;
   rate: number;
   connections: number;
   reconnectEvery?: number;
@@ -35,38 +36,26 @@ export interface Observed {
 }
 
 /**
- * Runs an action under constant load while recording the workload: a steady baseline first (two seconds' worth of
- * requests), then the action, then load until `minRequests` were sent. Writes the evidence, passing or failing.
+ * For code outside a vitest file (the benchmarks): one phase (harness/phase/run-phase.ts) with a single step, the
+ * action, under constant load while the workload is recorded: a steady baseline first (two seconds' worth of
+ * requests), then the action, then load until `minRequests` were sent. Writes the evidence, passing or failing;
+ * throws where the phase stopped.
  */
 export async function observeUnderLoad(options: UnderLoadOptions): Promise<Observed> {
-  const { clients, rate } = options;
-  const timeline = new Timeline(options.scenario, options.name);
-  const recording = recordWorkload(clients, timeline, options.workload);
-  const load = startLoad({
-    url: options.url,
-    ...(options.headers ? { headers: options.headers } : {}),
-    rate,
-    connections: options.connections,
-    maxSeconds: 240,
-    reconnectEvery: options.reconnectEvery,
-    timeline,
-  });
-  try {
-    await pollUntil('a steady baseline of load', () => load.summary().sent > rate * 2, { timeoutMs: 30_000, intervalMs: 250 });
-    timeline.mark(options.name);
-    const started = Date.now();
-    await options.action(timeline);
-    const seconds = Math.round((Date.now() - started) / 100) / 10;
-    timeline.mark('settled');
-    timeline.figure('actionSeconds', seconds);
-    await pollUntil(`${options.minRequests} requests sent`, () => load.summary().sent >= options.minRequests, { timeoutMs: 120_000 });
-    const summary = await load.stop();
-    timeline.figure('requests', summary.sent);
-    timeline.figure('failures', summary.non2xx + summary.errors);
-    return { load: summary, minReady: recording.minReady(), seconds };
-  } finally {
-    await load.stop();
-    recording.stop();
-    (options.log ?? console.log)(`[${options.scenario}] ${options.name}: evidence in ${writeEvidence(timeline).svg}`);
-  }
+  const outcome = await runPhase<{ seconds: number }>(
+    { scenario: options.scenario, clients: options.clients, ...(options.log ? { log: options.log } : {}) },
+    options.name,
+    { record: options.workload },
+    async ({ step, load, results, timeline, figure }) => {
+      const { url, headers, rate, connections, reconnectEvery, minRequests } = options;
+      await load({ url, headers, rate, connections, reconnectEvery, atLeast: minRequests });
+      const started = Date.now();
+      await step(options.name, () => options.action(timeline));
+      results.seconds = seconds(Date.now() - started);
+      figure('actionSeconds', results.seconds);
+    },
+  );
+  const [failure] = [...outcome.failures, ...outcome.teardownFailures];
+  if (failure) throw new Error(describeFailure(options.name, failure), { cause: failure.error });
+  return { load: outcome.result('load'), minReady: outcome.measured('minReady'), seconds: outcome.result('seconds') };
 }
