@@ -4,6 +4,7 @@ import { nodeReady } from '../kube/nodes.js';
 import { watchObjects, type ObjectsWatch } from '../kube/watch-objects.js';
 import { endpointSliceSelector, readyEndpointsByNode } from '../kube/workload-state.js';
 import type { ChartPanel } from './svg-chart.js';
+import { DEFAULT_PANELS } from './write-evidence.js';
 import type { Timeline, TimelineData } from './timeline.js';
 
 /** Series name of a node's readiness (1 Ready, 0 not): `ready <node>`. */
@@ -51,4 +52,26 @@ export function recordEndpointsByNode(clients: KubeClients, timeline: Timeline, 
 /** A chart panel of every series of the data whose name matches, e.g. all `gateway@<node>` series. */
 export function panelOf(data: TimelineData, title: string, matches: (series: string) => boolean): ChartPanel {
   return { title, series: Object.keys(data.series).filter(matches).sort() };
+}
+
+/** A Service whose ready endpoints are recorded per node: series `<label>@<node>`, drawn under `<title>`. */
+export interface PerNodeService {
+  service: string;
+  label: string;
+  title: string;
+}
+
+/** For a phase on several nodes: each Service's ready endpoints per node, and each node's readiness, on the timeline. */
+export function recordPerNode(clients: KubeClients, timeline: Timeline, namespace: string, services: PerNodeService[]): ObjectsWatch[] {
+  return [...services.map(({ service, label }) => recordEndpointsByNode(clients, timeline, { namespace, service, label })), recordNodes(clients, timeline)];
+}
+
+/** The chart of a phase on several nodes: what Kubernetes reports, what recordPerNode recorded, what the clients saw. */
+export function perNodePanels(data: TimelineData, services: PerNodeService[]): ChartPanel[] {
+  return [
+    DEFAULT_PANELS[0]!,
+    ...services.map(({ label, title }) => panelOf(data, `${title}: ready endpoints per node`, (series) => series.startsWith(`${label}@`))),
+    panelOf(data, 'Nodes: Ready (1) or not (0)', (series) => series.startsWith('ready ')),
+    DEFAULT_PANELS[1]!,
+  ];
 }
