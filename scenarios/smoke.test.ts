@@ -1,36 +1,22 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StatusResponseSchema } from '../contracts/api-gateway.js';
 import { execInPod } from '../harness/kube/exec-in-pod.js';
 import { kubeletSettings, nodeLeaseSeconds } from '../harness/kube/kubelet-config.js';
-import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { useSystem } from '../harness/scenario-system.js';
-import { useCluster } from '../harness/use-cluster.js';
+import { rolledOut } from '../harness/kube/workload-state.js';
+import { livePods } from '../harness/kube/workload.js';
+import { useScenario } from '../harness/scenario.js';
+import { DASHBOARD, GATEWAY, gatewayWorkload } from '../harness/system.js';
 
 // The proof that the whole chain works: a real cluster (the offline node image, or rancher/k3s), the images loaded
 // into it, the monitoring system applied from manifests/, and the cluster services the other scenarios lean on.
-const SCENARIO = 'smoke';
-
 describe('smoke: the monitoring system runs on a real cluster', () => {
-  const cluster = useCluster();
-  const { namespace } = useSystem(cluster, SCENARIO);
-  let gatewayUrl: string;
-  let dashboardUrl: string;
+  const { cluster, clients, namespace, url } = useScenario('smoke');
 
-  beforeAll(async () => {
-    gatewayUrl = await cluster.serviceUrl('api-gateway', namespace);
-    dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
-  });
-
-  describeNamespaceOnFailure(cluster, namespace);
-
-  it('has every Deployment available, in the system and in kube-system', async () => {
+  it('has every Deployment rolled out and available, in the system and in kube-system', async () => {
     for (const where of [namespace, 'kube-system']) {
-      const deployments = (await cluster.clients.apps.listNamespacedDeployment({ namespace: where })).items;
+      const deployments = (await clients.apps.listNamespacedDeployment({ namespace: where })).items;
       expect(deployments.length, `Deployments in ${where}`).toBeGreaterThan(0);
-      for (const deployment of deployments) {
-        const available = deployment.status?.conditions?.find((condition) => condition.type === 'Available');
-        expect(available?.status, `${where}/${deployment.metadata?.name} Available`).toBe('True');
-      }
+      for (const deployment of deployments) expect(rolledOut(deployment), `${where}/${deployment.metadata?.name} rolled out and available: ${JSON.stringify(deployment.status)}`).toBe(true);
     }
   });
 
@@ -40,26 +26,25 @@ describe('smoke: the monitoring system runs on a real cluster', () => {
     const settings = cluster.info.nodeSettings;
     if (!settings) return context.skip('an external cluster (KMS_KUBECONFIG) keeps its own kubelet settings');
     for (const node of cluster.nodes()) {
-      const kubelet = await kubeletSettings(cluster.clients, node.nodeName);
+      const kubelet = await kubeletSettings(clients, node.nodeName);
       expect(kubelet.imageGCHighThresholdPercent, `${node.nodeName}: image GC threshold`).toBe(100);
       expect(kubelet.evictionHard?.['imagefs.available'], `${node.nodeName}: imagefs eviction threshold`).toBe('0%');
       expect(kubelet.nodeLeaseDurationSeconds, `${node.nodeName}: lease duration`).toBe(settings.nodeLeaseDurationSeconds);
       expect(kubelet.nodeStatusUpdateFrequency, `${node.nodeName}: status update frequency`).toBe(`${settings.nodeStatusUpdateFrequencySeconds}s`);
-      expect(await nodeLeaseSeconds(cluster.clients, node.nodeName), `${node.nodeName}: its Lease`).toBe(settings.nodeLeaseDurationSeconds);
+      expect(await nodeLeaseSeconds(clients, node.nodeName), `${node.nodeName}: its Lease`).toBe(settings.nodeLeaseDurationSeconds);
     }
   });
 
   it('resolves the services by name through CoreDNS, from inside a pod', async () => {
-    const pods = await cluster.clients.core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=api-gateway' });
-    const pod = pods.items.find((item) => item.status?.phase === 'Running');
+    const pod = (await livePods(clients, gatewayWorkload(namespace))).find((item) => item.status?.phase === 'Running');
     expect(pod, 'a running api-gateway pod').toBeDefined();
     const lookup = `Promise.all(process.argv.slice(1).map((name) => require('node:dns').promises.lookup(name))).then((all) => console.log(JSON.stringify(all.map((a) => a.address))))`;
     const names = ['redis', `worker.${namespace}`, `dashboard.${namespace}.svc.cluster.local`, 'kubernetes.default.svc.cluster.local'];
-    const output = await execInPod(cluster.clients, { namespace, pod: pod!.metadata!.name!, container: 'api-gateway' }, ['node', '-e', lookup, ...names]);
+    const output = await execInPod(clients, { namespace, pod: pod!.metadata!.name!, container: GATEWAY }, ['node', '-e', lookup, ...names]);
     const addresses = JSON.parse(output) as string[];
     const services = await Promise.all(
-      [['redis', namespace], ['worker', namespace], ['dashboard', namespace], ['kubernetes', 'default']].map(async ([name, where]) =>
-        (await cluster.clients.core.readNamespacedService({ name: name!, namespace: where! })).spec?.clusterIP,
+      [['redis', namespace], ['worker', namespace], [DASHBOARD, namespace], ['kubernetes', 'default']].map(async ([name, where]) =>
+        (await clients.core.readNamespacedService({ name: name!, namespace: where! })).spec?.clusterIP,
       ),
     );
     expect(addresses).toEqual(services);
@@ -68,8 +53,8 @@ describe('smoke: the monitoring system runs on a real cluster', () => {
   it('serves pod metrics through the metrics API (what the HPA reads)', async () => {
     await vi.waitFor(
       async () => {
-        const metrics = await cluster.clients.metrics.getPodMetrics(namespace);
-        const gateway = metrics.items.filter((item) => item.metadata.name.startsWith('api-gateway-'));
+        const metrics = await clients.metrics.getPodMetrics(namespace);
+        const gateway = metrics.items.filter((item) => item.metadata.name.startsWith(`${GATEWAY}-`));
         expect(gateway.length).toBeGreaterThan(0);
         expect(gateway[0]!.containers[0]!.usage.memory).toMatch(/^\d+/);
       },
@@ -78,13 +63,14 @@ describe('smoke: the monitoring system runs on a real cluster', () => {
   });
 
   it('answers on the dashboard through its NodePort', async () => {
-    const page = await fetch(`${dashboardUrl}/`);
+    const page = await fetch(`${await url(DASHBOARD)}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toMatch(/<html/i);
   });
 
   it('shows Redis connected and the worker counters rising in /api/status, through the gateway Service', async () => {
+    const gatewayUrl = await url(GATEWAY);
     const processed = async (): Promise<number> => {
       const response = await fetch(`${gatewayUrl}/api/status`);
       expect(response.status).toBe(200);
