@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { InfoResponseSchema, StatusResponseSchema } from '../contracts/api-gateway.js';
 import { OverviewSchema } from '../contracts/dashboard.js';
 import { INGRESS_CONTROLLER } from '../harness/cluster/ingress-controller.js';
@@ -6,18 +6,15 @@ import { httpGet, type HttpResponse } from '../harness/http-get.js';
 import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/rollout.js';
 import { setHpaBounds } from '../harness/kube/scale.js';
 import { podReady } from '../harness/kube/workload-state.js';
+import { livePods } from '../harness/kube/workload.js';
 import { describeLoad } from '../harness/load/constant-load.js';
-import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
-import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { useSystem } from '../harness/scenario-system.js';
-import { useCluster } from '../harness/use-cluster.js';
+import { useScenario } from '../harness/scenario.js';
+import { seconds } from '../harness/seconds.js';
+import { DASHBOARD, GATEWAY, gatewayWorkload } from '../harness/system.js';
 
 // The system's Ingress (manifests/base/ingress), served by a real controller: Traefik, reached through its NodePort
 // on 127.0.0.1 with the rule's host as the Host header, as a browser pointed at microservices-demo.local would
 // (this file's copy of the system has the host ingress.microservices-demo.local: see harness/scenario-system.ts).
-const SCENARIO = 'ingress';
-const GATEWAY = 'api-gateway';
-const GATEWAY_PODS = 'app.kubernetes.io/name=api-gateway';
 const NEW_VERSION = '0.2.0-ingress';
 const RATE = 200; // requests per second through the ingress, across CONNECTIONS keep-alive connections
 const CONNECTIONS = 8;
@@ -26,15 +23,12 @@ const MIN_REQUESTS = 5_000;
 const ROLLOUT_TIMEOUT_MS = 150_000;
 
 describe("ingress: a real controller routes the system's host to the dashboard and the gateway", () => {
-  const cluster = useCluster();
-  const { namespace, ingressHost } = useSystem(cluster, SCENARIO);
-  const { clients } = cluster;
-  const figures: Record<string, string | number> = {};
-  let ingressUrl: string;
+  const { cluster, clients, namespace, ingressHost, url, diagnostics, figures, phase } = useScenario('ingress', { alsoDiagnose: [INGRESS_CONTROLLER.namespace] });
+  const gateway = gatewayWorkload(namespace);
 
   /** A GET through the controller's NodePort with `host` as the Host header (null: the address's own, 127.0.0.1:<port>). */
   const viaIngress = (path: string, host: string | null = ingressHost): Promise<HttpResponse> =>
-    httpGet(`${ingressUrl}${path}`, host === null ? {} : { headers: { host } });
+    httpGet(`${cluster.ingressUrl()}${path}`, host === null ? {} : { headers: { host } });
 
   const json = (response: HttpResponse): unknown => {
     expect(response.headers['content-type'], `${response.status} ${response.body.slice(0, 200)}`).toMatch(/application\/json/);
@@ -49,23 +43,15 @@ describe("ingress: a real controller routes the system's host to the dashboard a
   };
 
   beforeAll(async () => {
-    ingressUrl = cluster.ingressUrl();
     figures.controller = `Traefik (${cluster.info.ingress?.mode}), ready ${cluster.info.timings.ingressReady ?? '?'} s after it was applied`;
     // The controller is ready when /ping answers; the route is there once its watches have seen the Ingress and the
     // endpoints. Normally long before this file runs; the wait has a deadline, not a fixed delay.
     const started = Date.now();
     await vi.waitFor(async () => expect((await viaIngress('/api/info')).status).toBe(200), { timeout: 60_000, interval: 250 });
-    figures.routeWaitSeconds = (Date.now() - started) / 1000;
+    figures.routeWaitSeconds = seconds(Date.now() - started);
   });
 
-  afterAll(() => {
-    console.log(`[${SCENARIO}] figures:\n${Object.entries(figures).map(([key, value]) => `  ${key}: ${value}`).join('\n')}`);
-  });
-
-  describeNamespaceOnFailure(cluster, namespace);
-  describeNamespaceOnFailure(cluster, INGRESS_CONTROLLER.namespace);
-
-  it("is served by a ready controller of the IngressClass the Ingress names (traefik.io/ingress-controller)", async () => {
+  it('is served by a ready controller of the IngressClass the Ingress names (traefik.io/ingress-controller)', async () => {
     const ingress = await clients.networking.readNamespacedIngress({ name: 'microservices-demo', namespace });
     const className = ingress.spec?.ingressClassName;
     expect(className).toBe('traefik');
@@ -78,7 +64,7 @@ describe("ingress: a real controller routes the system's host to the dashboard a
   });
 
   it('serves the dashboard page at /, with its assets and its data (/api/overview) from the dashboard', async () => {
-    const dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
+    const dashboardUrl = await url(DASHBOARD);
     const page = await viaIngress('/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
@@ -101,16 +87,10 @@ describe("ingress: a real controller routes the system's host to the dashboard a
     // pod that just became ready through its watch and a reload, a moment after the EndpointSlice.
     await vi.waitFor(
       async () => {
-        const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: GATEWAY_PODS })).items.filter(
-          (pod) => podReady(pod) && !pod.metadata?.deletionTimestamp,
-        );
-        const names = pods.map((pod) => pod.metadata!.name!).sort();
+        const names = (await livePods(clients, gateway)).filter(podReady).map((pod) => pod.metadata!.name!).sort();
         expect(names.length).toBeGreaterThanOrEqual(2);
         const answered = new Set<string>();
-        for (let i = 0; i < 4 * names.length; i += 1) {
-          const info = InfoResponseSchema.parse(json(await viaIngress('/api/info')));
-          answered.add(info.pod);
-        }
+        for (let i = 0; i < 4 * names.length; i += 1) answered.add(InfoResponseSchema.parse(json(await viaIngress('/api/info'))).pod);
         // Traefik balances over the Service's endpoints itself (round robin), so every ready gateway pod answers, and
         // only those.
         expect([...answered].sort()).toEqual(names);
@@ -129,43 +109,32 @@ describe("ingress: a real controller routes the system's host to the dashboard a
   });
 
   describe('a rolling update of the gateway, under constant load through the ingress', () => {
-    let observed: Observed;
-
-    beforeAll(async () => {
+    const rollout = phase('rollout-through-ingress', { record: gateway }, async ({ step, load, figure }) => {
       // The load would make the HPA scale out mid-rollout; hold it at its floor (autoscaling is hpa.test.ts' subject).
-      const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
-      await setHpaBounds(clients, namespace, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
-      await waitForRollout(clients, namespace, GATEWAY, 60_000, () => cluster.describe(namespace));
-      observed = await observeUnderLoad({
-        clients,
-        scenario: SCENARIO,
-        name: 'rollout-through-ingress',
-        url: `${ingressUrl}/api/info`,
-        headers: { host: ingressHost },
-        workload: { namespace, deployment: GATEWAY, service: GATEWAY, podSelector: GATEWAY_PODS },
-        rate: RATE,
-        connections: CONNECTIONS,
-        reconnectEvery: RECONNECT_EVERY,
-        minRequests: MIN_REQUESTS,
-        action: async (timeline) => {
-          await updatePodTemplate(clients, namespace, GATEWAY, withVersion(NEW_VERSION));
-          await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, () => cluster.describe(namespace));
-          timeline.mark('rolled out');
-          // The last old pod is still shutting down (preStop, drain): the action lasts until it has exited.
-          await vi.waitFor(
-            async () => {
-              const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: GATEWAY_PODS })).items;
-              expect(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/version'])).toEqual(pods.map(() => NEW_VERSION));
-            },
-            { timeout: 60_000, interval: 500 },
-          );
-        },
+      await step('the HPA held at its floor', async () => {
+        const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
+        await setHpaBounds(clients, namespace, GATEWAY, { max: hpa.spec?.minReplicas ?? 2 });
+        await waitForRollout(clients, namespace, GATEWAY, 60_000, diagnostics);
       });
-      figures.rollout = `${describeLoad(observed.load)}; rollout until the last old pod exited ${observed.seconds} s`;
+      const headers = { host: ingressHost };
+      await load({ url: `${cluster.ingressUrl()}/api/info`, headers, rate: RATE, connections: CONNECTIONS, reconnectEvery: RECONNECT_EVERY, atLeast: MIN_REQUESTS });
+      const started = Date.now();
+      await step(`${NEW_VERSION} rolled out`, async () => {
+        await updatePodTemplate(clients, namespace, GATEWAY, withVersion(NEW_VERSION));
+        await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, diagnostics);
+      });
+      // The last old pod is still shutting down (preStop, drain): the load stays on until it has exited.
+      await step('the last old pod has exited', () =>
+        vi.waitFor(async () => {
+          const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: gateway.podSelector })).items;
+          expect(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/version'])).toEqual(pods.map(() => NEW_VERSION));
+        }, { timeout: 60_000, interval: 500 }),
+      );
+      figure('untilLastOldPodExitedSeconds', seconds(Date.now() - started));
     });
 
     it(`fails no request through the ingress over at least ${MIN_REQUESTS} requests at ${RATE} req/s: 0 non-2xx, 0 socket errors`, () => {
-      const { load } = observed;
+      const load = rollout.result('load');
       expect(load.sent, 'requests sent').toBeGreaterThanOrEqual(MIN_REQUESTS);
       expect(load.sent / load.seconds, 'requests per second').toBeGreaterThanOrEqual(100);
       expect(load.non2xx + load.errors, `a rollout behind the ingress must not fail a request: ${describeLoad(load)}`).toBe(0);
