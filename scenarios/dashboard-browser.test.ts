@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../images/catalog.js';
 import { launchChromium } from '../harness/browser.js';
 import { scaleDeployment } from '../harness/kube/scale.js';
-import { describeNamespaceOnFailure } from '../harness/on-failure.js';
-import { useSystem } from '../harness/scenario-system.js';
-import { useCluster } from '../harness/use-cluster.js';
+import { useScenario } from '../harness/scenario.js';
+import { seconds } from '../harness/seconds.js';
+import { DASHBOARD } from '../harness/system.js';
 
-const SCENARIO = 'dashboard-browser';
 const REFRESH_SECONDS = 5;
 const artifacts = join(repoRoot, 'artifacts', 'dashboard-browser');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -46,17 +45,14 @@ const redisAndDependentsFlagged = (statuses: CardStatus) =>
 // The dashboard served from the cluster, in a real browser (Debian's Chromium driven by playwright-core): it shows
 // the system's health live, turns red/amber when Redis goes away, and green again when it is back.
 describe('dashboard: a person sees the system health live', () => {
-  const cluster = useCluster();
-  const { namespace } = useSystem(cluster, SCENARIO);
+  const { cluster, clients, namespace, url } = useScenario('dashboard-browser');
   let browser: Browser;
   let page: Page;
   let dashboardUrl: string;
 
-  describeNamespaceOnFailure(cluster, namespace);
-
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    dashboardUrl = await cluster.serviceUrl('dashboard', namespace);
+    dashboardUrl = await url(DASHBOARD);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${dashboardUrl}/`);
@@ -102,16 +98,16 @@ describe('dashboard: a person sees the system health live', () => {
   });
 
   it('shows Redis and the services that depend on it in red or amber within two refreshes of Redis stopping', async () => {
-    await scaleDeployment(cluster.clients, namespace, 'redis', 0);
+    await scaleDeployment(clients, namespace, 'redis', 0);
     const stopped = Date.now(); // Redis exits on the SIGTERM that follows at once (no preStop)
     // Two refreshes, plus the dashboard's upstream timeout and the gateway's Redis ping timeout.
     const statuses = await waitForCards(page, redisAndDependentsFlagged, 2 * REFRESH_SECONDS * 1000 + 5_000);
-    console.log(`[dashboard] flagged ${((Date.now() - stopped) / 1000).toFixed(1)} s after Redis was stopped: ${JSON.stringify(statuses)}`);
+    console.log(`[dashboard-browser] flagged ${seconds(Date.now() - stopped)} s after Redis was stopped: ${JSON.stringify(statuses)}`);
     await page.screenshot({ path: join(artifacts, '3-redis-stopped.png'), fullPage: true });
   });
 
   it('turns green again once Redis is back', async () => {
-    await scaleDeployment(cluster.clients, namespace, 'redis', 1);
+    await scaleDeployment(clients, namespace, 'redis', 1);
     await cluster.waitForDeployments(namespace, 120_000);
     await waitForCards(page, allUp, 30_000);
     await page.screenshot({ path: join(artifacts, '4-green-again.png'), fullPage: true });

@@ -1,10 +1,14 @@
 import type { KubernetesObject, V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JobListSchema, JobSchema, WebInfoSchema, type Job } from '../contracts/maya-sawa.js';
+import { printDiagnosticsOnFailure } from '../harness/diagnostics-on-failure.js';
+import { useFigures } from '../harness/figures.js';
 import { applyObjects } from '../harness/kube/apply.js';
+import { namespaceDiagnostics } from '../harness/kube/diagnostics.js';
 import { deleteNamespaceNow } from '../harness/kube/namespaces.js';
-import { watchUntil } from '../harness/kube/watch-until.js';
-import { describeNamespaceOnFailure } from '../harness/on-failure.js';
+import { waitForPods } from '../harness/kube/wait-for.js';
+import { appSelector, livePods } from '../harness/kube/workload.js';
+import { seconds } from '../harness/seconds.js';
 import { MAYA_SAWA_NODE_PORTS } from '../harness/system.js';
 import { useCluster } from '../harness/use-cluster.js';
 
@@ -17,7 +21,8 @@ const OVERLAYS = 'manifests/maya-sawa/overlays';
 
 describe('init order: maya-sawa-v2 migrates, then collects static files, then serves', () => {
   const cluster = useCluster();
-  const timings: Record<string, number> = {};
+  const { clients } = cluster;
+  const timings = useFigures('init-order');
 
   /** Renders an overlay with every image pointed at what was loaded into the cluster, optionally edits it, applies it. */
   async function applyOverlay(overlay: string, edit: (objects: KubernetesObject[]) => void = () => undefined): Promise<void> {
@@ -31,25 +36,17 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
     try {
       return await action();
     } finally {
-      timings[label] = (Date.now() - started) / 1000;
+      timings[`${label} (s)`] = seconds(Date.now() - started);
     }
   };
 
-  const pods = async (namespace: string, name: string): Promise<V1Pod[]> =>
-    (await cluster.clients.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/name=${name}` })).items.filter(
-      (pod) => !pod.metadata?.deletionTimestamp,
-    );
+  const pods = (namespace: string, app: string): Promise<V1Pod[]> => livePods(clients, { namespace, podSelector: appSelector(app) });
 
-  const waitForPods = (namespace: string, name: string, what: string, satisfied: (pods: V1Pod[]) => boolean, timeoutMs = 240_000) =>
-    watchUntil<V1Pod>(cluster.clients.kc, {
-      what,
-      path: `/api/v1/namespaces/${namespace}/pods`,
-      labelSelector: `app.kubernetes.io/name=${name}`,
-      list: () => cluster.clients.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/name=${name}` }),
-      satisfied: (all) => satisfied(all.filter((pod) => !pod.metadata?.deletionTimestamp)),
-      timeoutMs,
-      explain: () => cluster.describe(namespace),
-    });
+  /** Waits (watch, deadline) until the app's pods that are not shutting down satisfy a condition. */
+  const waitForAppPods = (namespace: string, app: string, what: string, satisfied: (pods: V1Pod[]) => boolean, timeoutMs = 240_000) =>
+    waitForPods(clients, { namespace, labelSelector: appSelector(app) }, what, (all) => satisfied(all.filter((pod) => !pod.metadata?.deletionTimestamp)), timeoutMs, () =>
+      namespaceDiagnostics(clients, namespace),
+    );
 
   const status = (statuses: V1ContainerStatus[] | undefined, name: string): V1ContainerStatus => {
     const found = statuses?.find((s) => s.name === name);
@@ -72,11 +69,10 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
   });
 
   afterAll(async () => {
-    await timed('namespaces deleted', () => Promise.all([NAMESPACE, SPLIT_NAMESPACE].map((name) => deleteNamespaceNow(cluster.clients, name))));
-    console.log(`[init-order] timings (s): ${JSON.stringify(timings)}`);
+    await timed('namespaces deleted', () => Promise.all([NAMESPACE, SPLIT_NAMESPACE].map((name) => deleteNamespaceNow(clients, name))));
   });
 
-  describeNamespaceOnFailure(cluster, NAMESPACE);
+  printDiagnosticsOnFailure(clients, NAMESPACE);
 
   describe('single pod', () => {
     let url: string;
@@ -86,7 +82,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
         await applyOverlay('failing-migrate');
         url = cluster.nodePortUrl(MAYA_SAWA_NODE_PORTS.singlePod);
         // Wait for migrate to have failed (exit 1) and been restarted by the kubelet: the pod must still be in Init.
-        await waitForPods(NAMESPACE, 'maya-sawa-v2', 'migrate to fail and be restarted', (all) =>
+        await waitForAppPods(NAMESPACE, 'maya-sawa-v2', 'migrate to fail and be restarted', (all) =>
           all.some((pod) => {
             const migrate = pod.status?.initContainerStatuses?.find((s) => s.name === 'migrate');
             return (migrate?.restartCount ?? 0) >= 1 && migrate?.lastState?.terminated?.exitCode === 1;
@@ -106,10 +102,10 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
       }
       expect(pod!.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
 
-      const log = await cluster.clients.core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NAMESPACE, container: 'migrate', previous: true });
+      const log = await clients.core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NAMESPACE, container: 'migrate', previous: true });
       expect(log).toMatch(/migration 0002_jobs_worker_pod failed and was rolled back; the schema stays at version 1: injected failure/);
 
-      const slices = await cluster.clients.discovery.listNamespacedEndpointSlice({ namespace: NAMESPACE, labelSelector: 'kubernetes.io/service-name=maya-sawa-web' });
+      const slices = await clients.discovery.listNamespacedEndpointSlice({ namespace: NAMESPACE, labelSelector: 'kubernetes.io/service-name=maya-sawa-web' });
       expect(slices.items.flatMap((slice) => slice.endpoints ?? []).filter((e) => e.conditions?.ready)).toEqual([]);
       await expect(fetch(`${url}/api/info`, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
     });
@@ -181,7 +177,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
 
   describe('split: web and worker as separate Deployments', () => {
     let url: string;
-    describeNamespaceOnFailure(cluster, SPLIT_NAMESPACE);
+    printDiagnosticsOnFailure(clients, SPLIT_NAMESPACE);
 
     it('scales the worker to 3 without touching web, and jobs spread across the workers', async () => {
       await timed('split available (applied at the start)', async () => {
@@ -192,12 +188,12 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
       await vi.waitFor(async () => expect((await fetch(`${url}/healthz`)).status).toBe(200), { timeout: 30_000, interval: 500 });
       const webBefore = (await pods(SPLIT_NAMESPACE, 'maya-sawa-web')).map((p) => ({ name: p.metadata?.name, uid: p.metadata?.uid }));
       expect(webBefore).toHaveLength(1);
-      const webGeneration = (await cluster.clients.apps.readNamespacedDeployment({ name: 'maya-sawa-web', namespace: SPLIT_NAMESPACE })).metadata?.generation;
+      const webGeneration = (await clients.apps.readNamespacedDeployment({ name: 'maya-sawa-web', namespace: SPLIT_NAMESPACE })).metadata?.generation;
 
       await timed('workers scaled to 3', async () => {
-        const scale = await cluster.clients.apps.readNamespacedDeploymentScale({ name: 'maya-sawa-worker', namespace: SPLIT_NAMESPACE });
+        const scale = await clients.apps.readNamespacedDeploymentScale({ name: 'maya-sawa-worker', namespace: SPLIT_NAMESPACE });
         scale.spec = { replicas: 3 };
-        await cluster.clients.apps.replaceNamespacedDeploymentScale({ name: 'maya-sawa-worker', namespace: SPLIT_NAMESPACE, body: scale });
+        await clients.apps.replaceNamespacedDeploymentScale({ name: 'maya-sawa-worker', namespace: SPLIT_NAMESPACE, body: scale });
         await cluster.waitForDeployments(SPLIT_NAMESPACE, 180_000);
         // Available is not yet consuming: wait until each worker says it is connected to the queue.
         await vi.waitFor(
@@ -205,7 +201,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
             const workers = await pods(SPLIT_NAMESPACE, 'maya-sawa-worker');
             expect(workers).toHaveLength(3);
             for (const worker of workers) {
-              const log = await cluster.clients.core.readNamespacedPodLog({ name: worker.metadata!.name!, namespace: SPLIT_NAMESPACE, container: 'worker' });
+              const log = await clients.core.readNamespacedPodLog({ name: worker.metadata!.name!, namespace: SPLIT_NAMESPACE, container: 'worker' });
               expect(log).toContain('worker connected to the queue');
             }
           },
@@ -214,7 +210,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
       });
       const webAfter = (await pods(SPLIT_NAMESPACE, 'maya-sawa-web')).map((p) => ({ name: p.metadata?.name, uid: p.metadata?.uid }));
       expect(webAfter, 'web pods unchanged (same names and uids)').toEqual(webBefore);
-      expect((await cluster.clients.apps.readNamespacedDeployment({ name: 'maya-sawa-web', namespace: SPLIT_NAMESPACE })).metadata?.generation).toBe(webGeneration);
+      expect((await clients.apps.readNamespacedDeployment({ name: 'maya-sawa-web', namespace: SPLIT_NAMESPACE })).metadata?.generation).toBe(webGeneration);
 
       const workerNames = (await pods(SPLIT_NAMESPACE, 'maya-sawa-worker')).map((p) => p.metadata!.name!);
       const jobs = await timed('24 jobs through 3 workers', async () => {
