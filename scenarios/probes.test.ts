@@ -103,7 +103,7 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   });
 
   describe('liveness: a container whose liveness fails is restarted while the others keep serving', () => {
-    const liveness = phase<{ windowMs: number; restartedAfterMs: number }>('liveness', { record: gateway }, async ({ step, load, results, figure }) => {
+    const liveness = phase<{ windowMs: number; restartedAfterMs: number }>('liveness', { record: gateway }, async ({ step, load, results, figure, onTeardown }) => {
       const windowMs = (results.windowMs = failureWindowMs((await step('read the gateway probes', gatewayProbes)).liveness));
       const pod = await step('choose a ready gateway pod', readyGatewayPod);
       const restartsBefore = await step(`count the restarts of ${pod}`, () => restartsOf(pod));
@@ -112,6 +112,10 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
       // liveness gets it restarted. Liveness alone would leave it in the endpoints until its shutdown fails readiness,
       // and requests racing the kill can be reset; with both toggles, what is asserted is that the other pods keep
       // serving while this one is restarted.
+      onTeardown(`probes enabled in ${pod}`, async () => {
+        await setGatewayProbe(clients, { namespace, pod }, 'liveness', true); // a no-op once the restart reset them
+        await setGatewayProbe(clients, { namespace, pod }, 'readiness', true);
+      });
       const disabledAt = Date.now();
       await step(`disable liveness and readiness in ${pod}`, async () => {
         await setGatewayProbe(clients, { namespace, pod }, 'liveness', false);

@@ -155,6 +155,7 @@ export async function runPhase<R extends object>(setting: PhaseSetting, name: st
       if (load) throw new Error(`phase "${name}" already has a load`);
       const traffic = startLoad({ ...plan, maxSeconds: plan.maxSeconds ?? 240, timeline });
       load = { traffic, plan };
+      timeline.mark(`load started: ${plan.rate} req/s`);
       const baseline = plan.baseline ?? plan.rate * 2;
       if (baseline > 0) {
         await step('a steady baseline of load', () => pollUntil(`${baseline} requests sent`, () => traffic.summary().sent > baseline, { timeoutMs: 30_000, intervalMs: 250 }));
