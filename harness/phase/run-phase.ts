@@ -93,7 +93,7 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number | undefined): Promis
 /**
  * One phase of a scenario, e2e-framework's Setup → Assess → Teardown made one function: a timeline (and the workload
  * recorded on it), optional load, named steps, teardowns that always run, and the evidence written passing or
- * failing. Never throws: what it measured, and where it stopped, are in the outcome.
+ * failing. A failing step or teardown does not throw: what it measured, and where it stopped, are in the outcome.
  */
 export async function runPhase<R extends object>(setting: PhaseSetting, name: string, options: PhaseOptions, body: PhaseBody<R>): Promise<PhaseOutcome<R & Recorded>> {
   const log = setting.log ?? console.log;
