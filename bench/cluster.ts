@@ -9,7 +9,7 @@ import { imageSizeBytes } from '../images/docker-cli.js';
 import { buildRecordsFile, resolveImages } from '../images/resolve.js';
 import { kubeClients } from '../harness/kube/clients.js';
 import { watchUntil } from '../harness/kube/watch-until.js';
-import { startNodeContainer } from '../harness/cluster/node-container.js';
+import { ServerContainer } from '../harness/cluster/server-container.js';
 import { configureTestcontainers } from '../harness/testcontainers-env.js';
 
 const runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 3);
@@ -23,7 +23,7 @@ interface StartRun {
 
 async function oneStart(image: string): Promise<StartRun> {
   const started = Date.now();
-  const node = await startNodeContainer(image, { nodeName: 'kms-bench' });
+  const node = await new ServerContainer(image).withNodeName('kms-bench').start();
   try {
     const nodeReady = since(started);
     const clients = kubeClients(node.getKubeConfig());

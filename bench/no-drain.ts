@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../images/catalog.js';
 import { removeSuiteContainers } from '../harness/cleanup.js';
-import { TestCluster } from '../harness/cluster/test-cluster.js';
+import { ContainerCluster } from '../harness/cluster/container-cluster.js';
 import type { ConnectedCluster } from '../harness/cluster/connected-cluster.js';
 import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/rollout.js';
 import { setHpaBounds } from '../harness/kube/scale.js';
@@ -62,7 +62,7 @@ function result(recipe: RunResult['recipe'], run: number, observed: Observed): R
 
 async function main(): Promise<void> {
   await removeSuiteContainers('orphaned');
-  const cluster = await new TestCluster().withImages([...SYSTEM_IMAGES]).withNodePorts(...SYSTEM_NODE_PORTS).withOverlay(TEST_OVERLAY).start();
+  const cluster = await new ContainerCluster().withImages(SYSTEM_IMAGES).withNodePorts(...SYSTEM_NODE_PORTS).withOverlay(TEST_OVERLAY, NAMESPACE).start();
   const results: RunResult[] = [];
   try {
     await holdHpa(cluster);

@@ -1,6 +1,6 @@
 import { run } from '../images/docker-cli.js';
 import { NETWORK_PREFIX, networkOwnerPid } from './cluster/cluster-network.js';
-import { OWNER_LABEL, SUITE_LABEL, ownerId } from './cluster/node-container.js';
+import { OWNER_LABEL, SUITE_LABEL, ownerId } from './cluster/suite-labels.js';
 
 export function processAlive(pid: number): boolean {
   try {

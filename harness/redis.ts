@@ -1,6 +1,6 @@
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
 import { inject } from 'vitest';
-import { suiteLabels } from './cluster/node-container.js';
+import { suiteLabels } from './cluster/suite-labels.js';
 import { configureTestcontainers } from './testcontainers-env.js';
 
 export interface RedisOptions {

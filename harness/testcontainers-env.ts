@@ -64,7 +64,7 @@ export interface ReaperDeps {
  * Lets testcontainers' reaper cover a hard kill too (it removes a session's containers once its process is gone, even
  * after a SIGKILL of the whole process tree), wherever its image can be had: present, or pulled (Docker Hub answers;
  * the user's login applies). Offline the pull fails at once and the reaper stays off; the watchdog covers. Called by
- * the processes that start the suite's first containers (global setups, TestCluster) before any container starts;
+ * the processes that start the suite's first containers (global setups, ContainerCluster) before any container starts;
  * vitest's workers inherit the choice. A choice the user made (TESTCONTAINERS_RYUK_DISABLED) stands.
  */
 export async function chooseReaper(deps: ReaperDeps = { docker: hostDocker, registry: hostRegistry, env: process.env }): Promise<void> {

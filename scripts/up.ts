@@ -2,7 +2,9 @@
 // Starts a Kubernetes node in a container (see harness/cluster), loads the images, applies manifests/overlays/local,
 // waits until every Deployment is available, prints the URLs, and removes everything on Ctrl-C (or SIGTERM).
 import { removeSuiteContainers } from '../harness/cleanup.js';
-import { TestCluster, type StartedTestCluster } from '../harness/cluster/test-cluster.js';
+import { chooseProvider } from '../harness/cluster/choose-provider.js';
+import type { StartedCluster } from '../harness/cluster/cluster-provider.js';
+import { suiteConfig } from '../harness/suite-config.js';
 import { INGRESS_HOST, NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS } from '../harness/system.js';
 import { dockerAvailable, run } from '../images/docker-cli.js';
 
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
   if (orphans.length > 0) say(`removed ${orphans.length} container(s) left by an earlier run`);
 
   say('resolving images, starting the cluster, deploying manifests/overlays/local (first run builds images: see README)');
-  let cluster: StartedTestCluster | undefined;
+  let cluster: StartedCluster | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -35,9 +37,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('Ctrl-C'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  cluster = await new TestCluster()
-    .withImages([...SYSTEM_IMAGES])
-    .withNodePorts(...SYSTEM_NODE_PORTS)
+  cluster = await chooseProvider(suiteConfig(), { nodePorts: SYSTEM_NODE_PORTS })
+    .withImages(SYSTEM_IMAGES)
     .withIngress()
     .withOverlay('manifests/overlays/local', NAMESPACE)
     .start();

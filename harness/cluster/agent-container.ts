@@ -1,7 +1,7 @@
 import { AbstractStartedContainer, GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { run } from '../../images/docker-cli.js';
 import { K3S_SYSTEM_IMAGES_TARGET } from '../../images/k3s-airgap.js';
-import { suiteLabels } from './node-container.js';
+import { suiteLabels } from './suite-labels.js';
 import { agentCommand, nodeLaunch } from './node-settings.js';
 
 /**

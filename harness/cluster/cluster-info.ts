@@ -1,6 +1,13 @@
 import type { IngressControllerMode } from './ingress-controller.js';
 import type { NodeSettings } from './node-settings.js';
 
+/** A node of the cluster that runs in a container this run started. */
+export interface NodeContainer {
+  nodeName: string;
+  containerId: string;
+  role: 'server' | 'agent';
+}
+
 /**
  * Everything a test file needs to reach the cluster that the global setup started, in a form that crosses from the
  * setup process to the test workers (vitest's provide/inject): plain data, no handles.
@@ -9,10 +16,12 @@ export interface ClusterInfo {
   /** `container`: a node container this run started; `external`: the user's own cluster (KMS_KUBECONFIG). */
   mode: 'container' | 'external';
   kubeConfig: string;
+  /** External mode: a node address reachable from this machine, where NodePorts answer (KMS_NODE_ADDRESS). */
+  nodeAddress?: string;
   /** Where a NodePort is reached from the test process: nodePort -> base URL (http://127.0.0.1:<mapped>). */
   nodePortUrls: Record<string, string>;
   /** The node containers (container mode), so scenarios can exec into or stop a node. The server comes first. */
-  nodeContainers: Array<{ nodeName: string; containerId: string; role?: 'server' | 'agent' }>;
+  nodeContainers: NodeContainer[];
   /** Container mode: the Docker network the nodes share, and the server's URL on it (where agents join). */
   network?: { name: string; serverUrl: string };
   /** The node settings the harness started the nodes with (container mode; node-settings.ts). */
@@ -23,7 +32,7 @@ export interface ClusterInfo {
   images: Record<string, string>;
   /** Those of `images` not loaded at start: a file that deploys them calls `cluster.ensureImages()` first. */
   imagesOnDemand?: string[];
-  /** The ingress controller (TestCluster.withIngress()): who provides it, and the NodePort of its web entrypoint. */
+  /** The ingress controller (withIngress()): who provides it, and the NodePort of its web entrypoint. */
   ingress?: { mode: IngressControllerMode; nodePort: number };
   /** The overlay that was applied at start, if any. */
   overlay?: string;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Network, type StartedNetwork } from 'testcontainers';
-import { ownerId } from './node-container.js';
+import { ownerId } from './suite-labels.js';
 
 /** Every network the suite creates is named `kms-net-<owner digest>-<owner PID>-<random>`. */
 export const NETWORK_PREFIX = 'kms-net-';

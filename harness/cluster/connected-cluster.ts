@@ -5,30 +5,21 @@ import { run } from '../../images/docker-cli.js';
 import { normalizeImageRef } from '../../images/image-ref.js';
 import { applyObjects } from '../kube/apply.js';
 import { kubeClients, type KubeClients } from '../kube/clients.js';
-import { describeNamespace } from '../kube/diagnostics.js';
+import { namespaceDiagnostics } from '../kube/diagnostics.js';
 import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
+import { rolledOut } from '../kube/workload-state.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
-import { suiteConfig } from '../suite-config.js';
 import type { StartedAgentContainer } from './agent-container.js';
-import { imageRefs, type ClusterInfo } from './cluster-info.js';
+import { imageRefs, type ClusterInfo, type NodeContainer } from './cluster-info.js';
 import { joinAgents, type JoinedAgent, type JoinOptions } from './join-agents.js';
 import { loadImagesIntoNode } from './node-images.js';
-
-function deploymentAvailable(deployment: V1Deployment): boolean {
-  const desired = deployment.spec?.replicas ?? 1;
-  const status = deployment.status;
-  return (
-    (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
-    (status?.updatedReplicas ?? 0) === desired &&
-    (status?.availableReplicas ?? 0) === desired &&
-    (status?.replicas ?? 0) === desired
-  );
-}
 
 /** A cluster the harness can drive: API clients, NodePort URLs, nodes to exec into, manifests to apply. */
 export class ConnectedCluster {
   readonly clients: KubeClients;
+  /** Agents joined through this handle (addAgents): the cluster's info stays as it was handed over. */
+  private readonly joined: NodeContainer[] = [];
 
   constructor(readonly info: ClusterInfo) {
     this.clients = kubeClients(info.kubeConfig);
@@ -39,11 +30,11 @@ export class ConnectedCluster {
     const url = this.info.nodePortUrls[String(nodePort)];
     if (url) return url;
     if (this.info.mode === 'external') {
-      const address = suiteConfig().nodeAddress;
+      const address = this.info.nodeAddress;
       if (!address) throw new Error('set KMS_NODE_ADDRESS to a node address reachable from here to use NodePorts of an external cluster');
       return `http://${address}:${nodePort}`;
     }
-    throw new Error(`NodePort ${nodePort} is not exposed by the node container; add it with TestCluster.withNodePorts()`);
+    throw new Error(`NodePort ${nodePort} is not exposed by the node container; add it with ContainerCluster.withNodePorts()`);
   }
 
   /** The URL of a NodePort Service, looked up from the API (the Service's first port). */
@@ -56,16 +47,16 @@ export class ConnectedCluster {
 
   /**
    * The URL of the ingress controller's web entrypoint (its NodePort); send the Ingress rule's host as the Host
-   * header. Needs a cluster started with TestCluster.withIngress().
+   * header. Needs a cluster started withIngress().
    */
   ingressUrl(): string {
-    if (!this.info.ingress) throw new Error('this cluster has no ingress controller: start it with TestCluster.withIngress()');
+    if (!this.info.ingress) throw new Error('this cluster has no ingress controller: start it with withIngress()');
     return this.nodePortUrl(this.info.ingress.nodePort);
   }
 
   /** Runs a command inside a node container (container mode only). */
   async execInNode(command: string[], nodeIndex = 0): Promise<string> {
-    const node = this.info.nodeContainers[nodeIndex];
+    const node = this.nodes()[nodeIndex];
     if (!node) throw new Error(`no node container ${nodeIndex} (mode ${this.info.mode})`);
     const result = await run('docker', ['exec', node.containerId, ...command]);
     if (result.code !== 0) throw new Error(`'${command.join(' ')}' in ${node.nodeName} failed: ${result.stderr.trim()}`);
@@ -75,19 +66,19 @@ export class ConnectedCluster {
   /** Makes local images available to every node of the cluster. */
   async loadImages(refs: string[]): Promise<void> {
     if (this.info.mode === 'external') return; // an external cluster pulls them from KMS_IMAGE_REGISTRY
-    await Promise.all(this.info.nodeContainers.map((node) => loadImagesIntoNode(node.containerId, refs)));
+    await Promise.all(this.nodes().map((node) => loadImagesIntoNode(node.containerId, refs)));
   }
 
   /**
    * Makes catalog images available to every node (container mode; an external cluster pulls them): loads those
    * that a node's containerd does not list yet. For images the cluster resolved but did not load at start
-   * (TestCluster.withImagesOnDemand), before deploying what uses them.
+   * (withImagesOnDemand), before deploying what uses them.
    */
   async ensureImages(names: string[]): Promise<void> {
     if (this.info.mode === 'external') return;
     const refs = imageRefs(this.info, names);
     await Promise.all(
-      this.info.nodeContainers.map(async (node) => {
+      this.nodes().map(async (node) => {
         const listed = await run('docker', ['exec', node.containerId, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q']);
         if (listed.code !== 0) throw new Error(`listing the images of ${node.nodeName} failed: ${listed.stderr.trim()}`);
         const present = new Set(listed.stdout.split('\n').map((line) => line.trim()));
@@ -98,8 +89,8 @@ export class ConnectedCluster {
   }
 
   /** The cluster's node containers (container mode): the server first, then the agents that joined. */
-  nodes(): ClusterInfo['nodeContainers'] {
-    return [...this.info.nodeContainers];
+  nodes(): NodeContainer[] {
+    return [...this.info.nodeContainers, ...this.joined];
   }
 
   /**
@@ -108,8 +99,8 @@ export class ConnectedCluster {
    * removeAgent() each when done. With `taints`, only pods that tolerate them are scheduled there.
    */
   async addAgents(count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
-    const agents = await joinAgents(this, count, options);
-    for (const agent of agents) this.info.nodeContainers.push({ nodeName: agent.nodeName, containerId: agent.container.getId(), role: 'agent' });
+    const agents = await joinAgents(this.info, this.clients, count, options);
+    for (const agent of agents) this.joined.push({ nodeName: agent.nodeName, containerId: agent.container.getId(), role: 'agent' });
     return agents;
   }
 
@@ -119,8 +110,8 @@ export class ConnectedCluster {
    */
   async removeAgent(agent: StartedAgentContainer): Promise<string[]> {
     await agent.remove();
-    const index = this.info.nodeContainers.findIndex((node) => node.containerId === agent.getId());
-    if (index >= 0) this.info.nodeContainers.splice(index, 1);
+    const index = this.joined.findIndex((node) => node.containerId === agent.getId());
+    if (index >= 0) this.joined.splice(index, 1);
     return removeDeadNode(this.clients, agent.getNodeName());
   }
 
@@ -149,14 +140,14 @@ export class ConnectedCluster {
       what: `every Deployment in ${namespace} to be rolled out and available`,
       path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
       list: () => this.clients.apps.listNamespacedDeployment({ namespace }),
-      satisfied: (deployments) => deployments.length > 0 && deployments.every(deploymentAvailable),
+      satisfied: (deployments) => deployments.length > 0 && deployments.every(rolledOut),
       timeoutMs,
-      explain: () => this.describe(namespace),
+      diagnostics: () => this.diagnostics(namespace),
     });
   }
 
   /** Pods, events and logs of a namespace, for a failure message. */
-  describe(namespace: string): Promise<string> {
-    return describeNamespace(this.clients, namespace);
+  diagnostics(namespace: string): Promise<string> {
+    return namespaceDiagnostics(this.clients, namespace);
   }
 }

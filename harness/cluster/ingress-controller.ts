@@ -41,7 +41,7 @@ export async function externalIngressControllerMode(clients: KubeClients): Promi
 export async function startIngressController(cluster: ConnectedCluster, mode: IngressControllerMode, timeoutMs = 180_000): Promise<number> {
   const { namespace, deployment } = INGRESS_CONTROLLER;
   if (mode === 'deployed') await cluster.apply(INGRESS_CONTROLLER.manifests);
-  await waitForRollout(cluster.clients, namespace, deployment, timeoutMs, () => cluster.describe(namespace));
+  await waitForRollout(cluster.clients, namespace, deployment, timeoutMs, () => cluster.diagnostics(namespace));
   const service = await cluster.clients.core.readNamespacedService({ name: deployment, namespace });
   const nodePort = service.spec?.ports?.find((port) => port.name === 'web')?.nodePort;
   if (!nodePort) throw new Error(`Service ${namespace}/${deployment} has no NodePort for its web port (type ${service.spec?.type})`);

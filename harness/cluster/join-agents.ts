@@ -1,10 +1,10 @@
 import { run } from '../../images/docker-cli.js';
 import { configureTestcontainers } from '../testcontainers-env.js';
+import type { KubeClients } from '../kube/clients.js';
 import { nodeReady, waitForNode } from '../kube/nodes.js';
 import { AgentContainer, type StartedAgentContainer } from './agent-container.js';
 import { imageRefs, type ClusterInfo } from './cluster-info.js';
-import type { ConnectedCluster } from './connected-cluster.js';
-import { NODE_TOKEN_PATH } from './node-container.js';
+import { NODE_TOKEN_PATH } from './server-container.js';
 import { loadImagesIntoNode } from './node-images.js';
 
 export interface JoinOptions {
@@ -31,8 +31,8 @@ function serverOf(info: ClusterInfo): { containerId: string } {
 }
 
 /** The lowest free names kms-agent-1, kms-agent-2, ... (a Node of a removed agent may still exist for a while). */
-async function freeNames(cluster: ConnectedCluster, count: number): Promise<string[]> {
-  const taken = new Set((await cluster.clients.core.listNode()).items.map((node) => node.metadata?.name));
+async function freeNames(clients: KubeClients, count: number): Promise<string[]> {
+  const taken = new Set((await clients.core.listNode()).items.map((node) => node.metadata?.name));
   const names: string[] = [];
   for (let index = 1; names.length < count; index += 1) if (!taken.has(`kms-agent-${index}`)) names.push(`kms-agent-${index}`);
   return names;
@@ -50,13 +50,12 @@ async function lastLogLines(containerId: string): Promise<string> {
  * cluster but the node's; none with `images: []`. `taints` (`key=value:Effect`) keep pods that do not tolerate them
  * off the new nodes.
  */
-export async function joinAgents(cluster: ConnectedCluster, count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
-  const { info } = cluster;
+export async function joinAgents(info: ClusterInfo, clients: KubeClients, count: number, options: JoinOptions = {}): Promise<JoinedAgent[]> {
   const server = serverOf(info);
   configureTestcontainers(); // a test process may start the first container of its own here
   const token = await run('docker', ['exec', server.containerId, 'cat', NODE_TOKEN_PATH]);
   if (token.code !== 0) throw new Error(`reading the server's token (${NODE_TOKEN_PATH}) failed: ${token.stderr.trim()}`);
-  const nodeNames = await freeNames(cluster, count);
+  const nodeNames = await freeNames(clients, count);
   const settled = await Promise.allSettled(
     nodeNames.map(async (nodeName): Promise<JoinedAgent> => {
       const started = Date.now();
@@ -70,7 +69,7 @@ export async function joinAgents(cluster: ConnectedCluster, count: number, optio
         .withTaints(...(options.taints ?? []))
         .start();
       try {
-        await waitForNode(cluster.clients, nodeName, 'Ready', nodeReady, 120_000, () => lastLogLines(container.getId()));
+        await waitForNode(clients, nodeName, 'Ready', nodeReady, 120_000, () => lastLogLines(container.getId()));
       } catch (error) {
         await container.remove();
         throw error;

@@ -15,7 +15,7 @@ describe('node settings: one command line and one kubelet drop-in for rancher/k3
     ]);
   });
 
-  it('takes another grace period (TestCluster.withNodeMonitorGracePeriod)', () => {
+  it('takes another grace period (ContainerCluster.withNodeMonitorGracePeriod)', () => {
     expect(serverCommand('s', { ...NODE_SETTINGS, nodeMonitorGracePeriodSeconds: 40 })).toContain('--kube-controller-manager-arg=node-monitor-grace-period=40s');
   });
 

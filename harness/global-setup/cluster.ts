@@ -1,7 +1,9 @@
 import type { TestProject } from 'vitest/node';
 import { removeSuiteContainers } from '../cleanup.js';
 import { newHandoffPath, removeHandoff, writeHandoff } from '../cluster/handoff.js';
-import { TestCluster, type StartedTestCluster } from '../cluster/test-cluster.js';
+import { chooseProvider } from '../cluster/choose-provider.js';
+import type { StartedCluster } from '../cluster/cluster-provider.js';
+import { suiteConfig } from '../suite-config.js';
 import { describeError } from '../kube/watch-until.js';
 import { SCENARIO_IMAGES_ON_DEMAND, SCENARIO_NODE_PORTS, SYSTEM_IMAGES } from '../system.js';
 
@@ -18,10 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (orphans.length > 0) console.log(`[cluster] removed ${orphans.length} container(s) left by an interrupted run`);
   const handoff = newHandoffPath();
   project.provide('clusterHandoff', handoff);
-  const starting: Promise<StartedTestCluster | undefined> = new TestCluster()
-    .withImages([...SYSTEM_IMAGES])
-    .withImagesOnDemand([...SCENARIO_IMAGES_ON_DEMAND])
-    .withNodePorts(...SCENARIO_NODE_PORTS)
+  const starting: Promise<StartedCluster | undefined> = chooseProvider(suiteConfig(), { nodePorts: SCENARIO_NODE_PORTS })
+    .withImages(SYSTEM_IMAGES)
+    .withImagesOnDemand(SCENARIO_IMAGES_ON_DEMAND)
     .withIngress()
     .start()
     .then(

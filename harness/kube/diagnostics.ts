@@ -41,6 +41,3 @@ export async function namespaceDiagnostics(clients: KubeClients, namespace: stri
   }
   return out.join('\n');
 }
-
-/** @deprecated the old name of namespaceDiagnostics, until harness/cluster/connected-cluster.ts switches to it. */
-export const describeNamespace = namespaceDiagnostics;

@@ -14,8 +14,6 @@ export interface WatchUntilOptions<T extends KubernetesObject> {
   labelSelector?: string;
   /** Diagnostics added to the timeout error (a namespace's pods, events, logs: namespaceDiagnostics). */
   diagnostics?: () => Promise<string>;
-  /** @deprecated the old name of `diagnostics`, until harness/cluster switches to it. */
-  explain?: () => Promise<string>;
 }
 
 /**
@@ -47,7 +45,7 @@ export async function watchUntil<T extends KubernetesObject>(kc: KubeConfig, opt
       if (finished) return;
       finished = true;
       const failing = lastError ? ` (the last API call failed: ${lastError})` : '';
-      const diagnostics = options.diagnostics ?? options.explain;
+      const diagnostics = options.diagnostics;
       const context = diagnostics ? `\n${await diagnostics().catch((e: Error) => `(no diagnostics: ${describeError(e)})`)}` : '';
       reject(new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${failing}${context}`));
     }, options.timeoutMs);
