@@ -12,24 +12,21 @@ import { updatePodTemplate, waitForRollout, withRestart } from '../harness/kube/
 import { scaleDeployment, setHpaBounds } from '../harness/kube/scale.js';
 import { waitForEndpointsByNode, waitForPods } from '../harness/kube/wait-for.js';
 import { podReady } from '../harness/kube/workload-state.js';
-import { livePods, type Workload } from '../harness/kube/workload.js';
+import { livePods } from '../harness/kube/workload.js';
 import { describeLoad } from '../harness/load/constant-load.js';
 import type { LoadPlan, PhaseOptions } from '../harness/phase/run-phase.js';
 import { useScenario } from '../harness/scenario.js';
 import { seconds } from '../harness/seconds.js';
 import { DASHBOARD, dashboardWorkload, GATEWAY, gatewayWorkload } from '../harness/system.js';
 
-// A second node joins the shared cluster (an agent container on the cluster's network), dedicated to this file
-// (harness/dedicated-node.ts). The gateway and the dashboard spread their replicas over both nodes
-// (topologySpreadConstraints), under steady load on the gateway's NodePort. Then:
-//   drain      the agent is cordoned and drained through the Eviction API, as `kubectl drain` does: the budgets
-//              hold (an eviction that would break one is refused with 429 and retried), the pods come back on the
-//              other node, and no request fails;
-//   node loss  the agent is killed (SIGKILL): the node goes NotReady, its pods leave the Services and are replaced
-//              on the server within the bound that follows from the node-monitor grace period and the pods'
-//              tolerationSeconds, and the system serves again with nobody acting. Requests routed to the dead node
-//              fail until its endpoints are removed (Kubernetes cannot know sooner); they are counted, with their
-//              window, and must stop once the endpoints are gone.
+// A second node joins the shared cluster, dedicated to this file (harness/dedicated-node.ts); the gateway and the
+// dashboard spread over both nodes, under steady load on the gateway's NodePort. Then (README: Node drain and node loss):
+//   drain      the node is drained through the Eviction API as `kubectl drain` does: the budgets hold (429, retried),
+//              the pods come back on the other node, and no request fails;
+//   node loss  the node is killed (SIGKILL): NotReady, out of the Services and replaced within the bounds that follow
+//              from the node-monitor grace period and the tolerations, serving again with nobody acting. Requests
+//              routed to the dead node fail until its endpoints are removed (Kubernetes cannot know sooner); they are
+//              counted, with their window, and must stop once the endpoints are gone.
 // On a cluster the suite did not start (KMS_KUBECONFIG), the drain runs on one of its own nodes; the node loss is skipped.
 const SCENARIO = 'node-failure';
 const RATE = 200; // requests per second on /api/info, across CONNECTIONS keep-alive connections
@@ -81,7 +78,6 @@ describe('node failure: a second node is drained, then lost, and the system keep
     for (const name of [GATEWAY, DASHBOARD]) await updatePodTemplate(clients, namespace, name, (template) => placeOnPair(SCENARIO, pair)(withRestart()(template)));
     await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, namespace, name, 180_000, diagnostics)));
   };
-  const onNode = async (workload: Workload, node: string): Promise<V1Pod[]> => (await livePods(clients, workload)).filter((pod) => pod.spec?.nodeName === node);
   /** Recorded in each phase: the gateway (Deployment, endpoints), both Services' endpoints per node, the nodes. */
   const perNode = [{ service: GATEWAY, label: 'gateway', title: 'Gateway' }, { service: DASHBOARD, label: 'dashboard', title: 'Dashboard' }];
   const onBothNodes: PhaseOptions = { record: gateway, alsoRecord: (timeline) => recordPerNode(clients, timeline, namespace, perNode), panels: (data) => perNodePanels(data, perNode) };
@@ -174,7 +170,8 @@ describe('node failure: a second node is drained, then lost, and the system keep
       const settings = nodeLossSettingsFor(cluster.info.nodeSettings, [gatewayDeployment!, dashboardDeployment!]);
       const bounds = (results.bounds = nodeLossBounds(settings));
       figure('bounds', `NotReady ≤ ${bounds.notReadySeconds} s, replaced ≤ ${bounds.replacedSeconds} s (+ ${seconds(SLACK_MS)} s slack); grace ${settings.gracePeriodSeconds} s, unreachable toleration ${settings.tolerationSeconds} s`);
-      results.lostPods = await step(`list the pods on ${lost}`, async () => [...(await onNode(gateway, lost)), ...(await onNode(dashboard, lost))].map((pod) => pod.metadata!.name!));
+      const both = async () => [...(await livePods(clients, gateway)), ...(await livePods(clients, dashboard))];
+      results.lostPods = await step(`list the pods on ${lost}`, async () => (await both()).filter((pod) => pod.spec?.nodeName === lost).map((pod) => pod.metadata!.name!));
       figure('lostPods', results.lostPods.join(', '));
       await load(await gatewayLoad(LOSS_REQUEST_TIMEOUT_SECONDS));
       const deadline = (bounds.replacedSeconds * 1000 + SLACK_MS) * 2;
