@@ -221,10 +221,11 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   });
 
   describe('startup: new pods receive no traffic before their readiness passes', () => {
-    const startup = phase<{ from: number; newPods: string[] }>('scale-up', { record: gateway }, async ({ step, load, moreRequests, results }) => {
+    const startup = phase<{ from: number; newPods: string[] }>('scale-up', { record: gateway }, async ({ step, load, moreRequests, results, figure }) => {
       await step('the gateway serves through its NodePort', untilGatewayServes); // whatever the phases before left
       const before = new Set((await step('list the gateway pods', () => livePods(clients, gateway))).map(podName));
       const from = (results.from = (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })).spec?.replicas ?? 2);
+      figure('replicas', `${from} -> ${from + 2}`);
       await load({ url: `${await url(GATEWAY)}/api/info`, rate: 150, connections: 8, maxSeconds: 150, reconnectEvery: 10, baseline: 300 });
       // The HPA's floor moves with the Deployment, so the HPA does not scale it straight back.
       await step(`scale from ${from} to ${from + 2}`, async () => {
