@@ -1,6 +1,6 @@
 import type { V1Deployment, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { durationSeconds, metricResolutionSeconds, reportsAllMetrics, scaleOutDecisionBoundSeconds } from './hpa.js';
+import { durationSeconds, metricResolutionSeconds, readsAboveTarget, reportsAllMetrics, scaleOutDecisionBoundSeconds } from './hpa.js';
 
 const metricsServer = (args: string[]): V1Deployment => ({
   spec: { selector: {}, template: { spec: { containers: [{ name: 'metrics-server', args: ['--cert-dir=/tmp', ...args] }] } } },
@@ -28,5 +28,21 @@ describe('reportsAllMetrics', () => {
   it('holds only when every configured metric has a current value', () => {
     expect(reportsAllMetrics(hpa(['cpu', 'memory']))).toBe(true);
     expect(reportsAllMetrics(hpa(['cpu']))).toBe(false);
+  });
+});
+
+describe('readsAboveTarget', () => {
+  const hpa = (current?: number): V2HorizontalPodAutoscaler => ({
+    spec: { maxReplicas: 5, scaleTargetRef: { kind: 'Deployment', name: 'x' }, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    status: { desiredReplicas: 2, ...(current === undefined ? {} : { currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: current } } }] }) },
+  });
+  it('says yes only beyond the tolerance and the margin (70 % target: 84 % and up)', () => {
+    expect(readsAboveTarget(hpa(84), 'cpu')).toBe(true);
+    expect(readsAboveTarget(hpa(83), 'cpu')).toBe(false);
+    expect(readsAboveTarget(hpa(77), 'cpu', 0)).toBe(true);
+  });
+  it('says no without a reading or a target for the resource', () => {
+    expect(readsAboveTarget(hpa(), 'cpu')).toBe(false);
+    expect(readsAboveTarget(hpa(99), 'memory')).toBe(false);
   });
 });

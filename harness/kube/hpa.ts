@@ -62,3 +62,17 @@ export async function readMetricResolutionSeconds(clients: KubeClients): Promise
 export function scaleOutDecisionBoundSeconds(settings: { metricResolutionSeconds: number; syncPeriodSeconds: number }): number {
   return 2 * settings.metricResolutionSeconds + settings.syncPeriodSeconds;
 }
+
+/** Kubernetes' default --horizontal-pod-autoscaler-tolerance: no scaling while usage/target is within 10 %. */
+export const DEFAULT_HPA_TOLERANCE = 0.1;
+
+/**
+ * Whether the HPA's last reading of a resource is far enough above its target to make it scale out: beyond the
+ * controller's tolerance, with `margin` more so that noise between readings does not undo it.
+ */
+export function readsAboveTarget(hpa: V2HorizontalPodAutoscaler, resource: string, margin = 0.1): boolean {
+  const target = hpa.spec?.metrics?.find((metric) => metric.resource?.name === resource)?.resource?.target.averageUtilization;
+  const current = hpa.status?.currentMetrics?.find((metric) => metric.resource?.name === resource)?.resource?.current.averageUtilization;
+  if (target === undefined || current === undefined) return false;
+  return current * 100 >= target * Math.round((1 + DEFAULT_HPA_TOLERANCE + margin) * 100); // in whole percent: no float edge
+}
