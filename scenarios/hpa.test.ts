@@ -95,7 +95,7 @@ describe('hpa: the api-gateway scales out under CPU load', () => {
         results.decisionAfterMs = Date.now() - traffic.lastStepAt();
         figure('loadRate', traffic.rate());
         results.desired = decided.status!.desiredReplicas!;
-        figure('loadStartToDecisionSeconds', seconds(results.decisionAfterMs));
+        figure('lastRiseToDecisionSeconds', seconds(results.decisionAfterMs));
         figure('desiredReplicas', results.desired);
         await step('the new pods are ready', () => waitForRollout(clients, namespace, GATEWAY, 120_000, diagnostics));
         results.readyAfterMs = Date.now() - loadStarted;
