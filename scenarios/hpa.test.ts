@@ -61,13 +61,14 @@ describe('hpa: the api-gateway scales out under CPU load', () => {
   describe('under load on /api/status', () => {
     const scaleUp = phase<ScaleUp>(
       'scale-up',
-      { record: gatewayWorkload(namespace), alsoRecord: (timeline) => [recordHpa(clients, timeline, hpa)], panels: () => [...DEFAULT_PANELS, HPA_PANEL] },
-      async ({ step, results, figure, timeline, onTeardown }) => {
+      { panels: () => [...DEFAULT_PANELS, HPA_PANEL] },
+      async ({ step, record, results, figure, timeline, onTeardown }) => {
         // The HPA must have a CPU reading before the load, or the reaction time includes its first metrics.
         await step('the HPA reports every metric', () => waitForHpa(clients, hpa, 'current values for every metric', reportsAllMetrics, 120_000));
         const metricResolutionSeconds = await step("read metrics-server's resolution", () => readMetricResolutionSeconds(clients));
         results.decisionBoundSeconds = scaleOutDecisionBoundSeconds({ metricResolutionSeconds, syncPeriodSeconds: DEFAULT_HPA_SYNC_PERIOD_SECONDS });
         const gatewayUrl = await url(GATEWAY);
+        record(gatewayWorkload(namespace), (recorded) => [recordHpa(clients, recorded, hpa)]);
         const loadStarted = Date.now();
         const traffic = startRampingLoad({
           url: `${gatewayUrl}/api/status`,

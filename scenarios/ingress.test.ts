@@ -109,7 +109,7 @@ describe("ingress: a real controller routes the system's host to the dashboard a
   });
 
   describe('a rolling update of the gateway, under constant load through the ingress', () => {
-    const rollout = phase('rollout-through-ingress', { record: gateway }, async ({ step, load, figure }) => {
+    const rollout = phase('rollout-through-ingress', {}, async ({ step, record, load, figure }) => {
       // The load would make the HPA scale out mid-rollout; hold it at its floor (autoscaling is hpa.test.ts' subject).
       await step('the HPA held at its floor', async () => {
         const hpa = await clients.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: GATEWAY, namespace });
@@ -117,6 +117,7 @@ describe("ingress: a real controller routes the system's host to the dashboard a
         await waitForRollout(clients, namespace, GATEWAY, 60_000, diagnostics);
       });
       const headers = { host: ingressHost };
+      record(gateway);
       await load({ url: `${cluster.ingressUrl()}/api/info`, headers, rate: RATE, connections: CONNECTIONS, reconnectEvery: RECONNECT_EVERY, atLeast: MIN_REQUESTS });
       const started = Date.now();
       await step(`${NEW_VERSION} rolled out`, async () => {

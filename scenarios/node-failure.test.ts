@@ -14,20 +14,16 @@ import { waitForEndpointsByNode, waitForPods } from '../harness/kube/wait-for.js
 import { podReady } from '../harness/kube/workload-state.js';
 import { livePods } from '../harness/kube/workload.js';
 import { describeLoad } from '../harness/load/constant-load.js';
-import type { LoadPlan, PhaseOptions } from '../harness/phase/run-phase.js';
+import type { PhaseContext, PhaseOptions } from '../harness/phase/run-phase.js';
 import { useScenario } from '../harness/scenario.js';
 import { seconds } from '../harness/seconds.js';
 import { DASHBOARD, dashboardWorkload, GATEWAY, gatewayWorkload } from '../harness/system.js';
 
-// A second node joins the shared cluster, dedicated to this file (harness/dedicated-node.ts); the gateway and the
-// dashboard spread over both nodes, under steady load on the gateway's NodePort. Then (README: Node drain and node loss):
-//   drain      the node is drained through the Eviction API as `kubectl drain` does: the budgets hold (429, retried),
-//              the pods come back on the other node, and no request fails;
-//   node loss  the node is killed (SIGKILL): NotReady, out of the Services and replaced within the bounds that follow
-//              from the node-monitor grace period and the tolerations, serving again with nobody acting. Requests
-//              routed to the dead node fail until its endpoints are removed (Kubernetes cannot know sooner); they are
-//              counted, with their window, and must stop once the endpoints are gone.
-// On a cluster the suite did not start (KMS_KUBECONFIG), the drain runs on one of its own nodes; the node loss is skipped.
+// A node dedicated to this file joins (harness/dedicated-node.ts; on a cluster the suite did not start, one of its own);
+// the gateway and the dashboard spread over both nodes, under steady load on the gateway's NodePort. It is drained as
+// `kubectl drain` does (the budgets hold, no request fails), then killed (SIGKILL: NotReady, out of the Services and
+// replaced within the bounds from the node-monitor grace period and the tolerations; requests routed to it fail only
+// until its endpoints are removed). README: Node drain and node loss.
 const SCENARIO = 'node-failure';
 const RATE = 200; // requests per second on /api/info, across CONNECTIONS keep-alive connections
 const CONNECTIONS = 8;
@@ -40,6 +36,8 @@ const LOSS_REQUEST_TIMEOUT_SECONDS = 3;
 const SLACK_MS = 15_000;
 /** From the EndpointSlice update to kube-proxy's rules on the server no longer sending to the dead pods. */
 const PROXY_SYNC_SLACK_MS = 3_000;
+/** Services whose ready endpoints are recorded per node in each phase. */
+const PER_NODE = [{ service: GATEWAY, label: 'gateway', title: 'Gateway' }, { service: DASHBOARD, label: 'dashboard', title: 'Dashboard' }];
 
 interface Drain { node: DedicatedNode; spreadBeforeDrain: Record<string, { node: string; ready: boolean }>; keep: number; report: DrainReport }
 interface NodeLoss { node: DedicatedNode; bounds: NodeLossBounds; lostPods: string[]; killedAt: number; notReadyAt: number; gatewayEndpointsGoneAt: number; dashboardEndpointsGoneAt: number; replacedAt: number }
@@ -78,14 +76,16 @@ describe('node failure: a second node is drained, then lost, and the system keep
     for (const name of [GATEWAY, DASHBOARD]) await updatePodTemplate(clients, namespace, name, (template) => placeOnPair(SCENARIO, pair)(withRestart()(template)));
     await Promise.all([GATEWAY, DASHBOARD].map((name) => waitForRollout(clients, namespace, name, 180_000, diagnostics)));
   };
-  /** Recorded in each phase: the gateway (Deployment, endpoints), both Services' endpoints per node, the nodes. */
-  const perNode = [{ service: GATEWAY, label: 'gateway', title: 'Gateway' }, { service: DASHBOARD, label: 'dashboard', title: 'Dashboard' }];
-  const onBothNodes: PhaseOptions = { record: gateway, alsoRecord: (timeline) => recordPerNode(clients, timeline, namespace, perNode), panels: (data) => perNodePanels(data, perNode) };
-  /** Load on the gateway's /api/info, with a few seconds of it before anything happens (the chart's baseline). */
-  const gatewayLoad = async (timeoutSeconds?: number): Promise<LoadPlan> => ({ url: `${await url(GATEWAY)}/api/info`, rate: RATE, connections: CONNECTIONS, maxSeconds: 400, reconnectEvery: RECONNECT_EVERY, timeoutSeconds, baseline: RATE * 3 });
+  const onBothNodes: PhaseOptions = { panels: (data) => perNodePanels(data, PER_NODE) };
+  /** From here on, a phase's action: the gateway (Deployment, endpoints), both Services' endpoints per node and the nodes
+   * recorded, under load on the gateway's /api/info, a few seconds of it first (the chart's baseline). */
+  const underLoad = async ({ record, load }: Pick<PhaseContext<object>, 'record' | 'load'>, timeoutSeconds?: number): Promise<void> => {
+    record(gateway, (timeline) => recordPerNode(clients, timeline, namespace, PER_NODE));
+    await load({ url: `${await url(GATEWAY)}/api/info`, rate: RATE, connections: CONNECTIONS, maxSeconds: 400, reconnectEvery: RECONNECT_EVERY, timeoutSeconds, baseline: RATE * 3 });
+  };
 
   describe('drain: the node is cordoned and drained through the Eviction API under load', () => {
-    const drain = phase<Drain>('drain', onBothNodes, async ({ step, load, moreRequests, results, timeline, figure, onTeardown }) => {
+    const drain = phase<Drain>('drain', onBothNodes, async ({ step, record, load, moreRequests, results, timeline, figure, onTeardown }) => {
       const node = (results.node = await step('the dedicated node is ready', () => dedicating));
       const { drain: drained } = node.pair;
       await step(`gateway at ${DRAIN_REPLICAS} replicas and dashboard spread over both nodes`, () => spreadOverPair(node, DRAIN_REPLICAS));
@@ -94,7 +94,7 @@ describe('node failure: a second node is drained, then lost, and the system keep
         return Object.fromEntries(pods.map((pod) => [pod.metadata!.name!, { node: pod.spec?.nodeName ?? '-', ready: podReady(pod) }]));
       });
       results.keep = desiredHealthy(await step("read the gateway's budget", () => clients.policy.readNamespacedPodDisruptionBudget({ name: GATEWAY, namespace })), DRAIN_REPLICAS);
-      await load(await gatewayLoad());
+      await underLoad({ record, load });
       onTeardown(`uncordoned ${drained}`, () => setUnschedulable(clients, drained, false));
       const report = (results.report = await step(`${drained} drained`, () => drainNode(clients, drained, { onEvent: (message) => timeline.mark(message) })));
       figure('drainSeconds', seconds(report.finishedAt - report.startedAt));
@@ -156,13 +156,12 @@ describe('node failure: a second node is drained, then lost, and the system keep
     });
   });
 
-  // The suite can kill only a node container it started itself; on your cluster (KMS_KUBECONFIG) this is skipped.
   describe.skipIf(external)('node loss: the node is killed (SIGKILL) under load (not on an external cluster: no node the suite may kill)', () => {
     /** Ready pods of the workload, all on a node other than the lost one, as many as the Deployment wants. */
     const replacedOff = (lost: string, deployment: V1Deployment) => (pods: V1Pod[]): boolean =>
       pods.filter((pod) => !pod.metadata?.deletionTimestamp && podReady(pod) && pod.spec?.nodeName !== lost).length >= (deployment.spec?.replicas ?? 1);
 
-    const loss = phase<NodeLoss>('node-loss', onBothNodes, async ({ step, load, moreRequests, results, figure }) => {
+    const loss = phase<NodeLoss>('node-loss', onBothNodes, async ({ step, record, load, moreRequests, results, figure }) => {
       const node = (results.node = await step('the dedicated node is ready', () => dedicating));
       const { drain: lost, partner } = node.pair;
       await step('gateway and dashboard spread over both nodes again', () => spreadOverPair(node, 2));
@@ -173,7 +172,7 @@ describe('node failure: a second node is drained, then lost, and the system keep
       const both = async () => [...(await livePods(clients, gateway)), ...(await livePods(clients, dashboard))];
       results.lostPods = await step(`list the pods on ${lost}`, async () => (await both()).filter((pod) => pod.spec?.nodeName === lost).map((pod) => pod.metadata!.name!));
       figure('lostPods', results.lostPods.join(', '));
-      await load(await gatewayLoad(LOSS_REQUEST_TIMEOUT_SECONDS));
+      await underLoad({ record, load }, LOSS_REQUEST_TIMEOUT_SECONDS);
       const deadline = (bounds.replacedSeconds * 1000 + SLACK_MS) * 2;
       const killedAt = (results.killedAt = Date.now());
       const reached = (key: 'notReadyAt' | 'gatewayEndpointsGoneAt' | 'dashboardEndpointsGoneAt' | 'replacedAt', figureName: string) => () => {

@@ -65,14 +65,15 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   describe('readiness: a pod that reports not ready leaves the Service and comes back', () => {
     const readiness = phase<{ windowMs: number; periodMs: number; pod: string; restartsBefore: number; leftAfterMs: number; backAfterMs: number }>(
       'readiness',
-      { record: gateway },
-      async ({ step, results, figure, onTeardown }) => {
+      {},
+      async ({ step, record, results, figure, onTeardown }) => {
         const probes = await step('read the gateway probes', gatewayProbes);
         const windowMs = (results.windowMs = failureWindowMs(probes.readiness));
         results.periodMs = (probes.readiness.periodSeconds ?? 10) * 1000;
         const pod = (results.pod = await step('choose a ready gateway pod', readyGatewayPod));
         results.restartsBefore = await step(`count the restarts of ${pod}`, () => restartsOf(pod));
         onTeardown(`readiness enabled in ${pod}`, () => setGatewayProbe(clients, { namespace, pod }, 'readiness', true)); // never left unready
+        record(gateway);
         const disabledAt = Date.now();
         await step(`disable readiness in ${pod}`, () => setGatewayProbe(clients, { namespace, pod }, 'readiness', false));
         await step(`${pod} leaves the endpoints`, () => waitForEndpoints(clients, endpoints, `${pod} not ready`, (ready) => !ready.includes(pod), windowMs + 30_000));
@@ -103,10 +104,11 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   });
 
   describe('liveness: a container whose liveness fails is restarted while the others keep serving', () => {
-    const liveness = phase<{ windowMs: number; restartedAfterMs: number }>('liveness', { record: gateway }, async ({ step, load, results, figure, onTeardown }) => {
+    const liveness = phase<{ windowMs: number; restartedAfterMs: number }>('liveness', {}, async ({ step, record, load, results, figure, onTeardown }) => {
       const windowMs = (results.windowMs = failureWindowMs((await step('read the gateway probes', gatewayProbes)).liveness));
       const pod = await step('choose a ready gateway pod', readyGatewayPod);
       const restartsBefore = await step(`count the restarts of ${pod}`, () => restartsOf(pod));
+      record(gateway);
       await load({ url: `${await url(GATEWAY)}/api/info`, rate: 50, connections: 4, maxSeconds: 120, reconnectEvery: 10, baseline: 0 });
       // A hung process fails both probes (a stuck event loop answers neither): readiness takes it out of the Service,
       // liveness gets it restarted. Liveness alone would leave it in the endpoints until its shutdown fails readiness,
@@ -149,10 +151,11 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
     // closes the clients' open connections (kube-proxy would keep established flows). For ~30 s. Then the selector
     // is put back.
     interface Outage { windowMs: number; restartsBefore: number; restartsDuring: number; totalsBefore: number; totalsAfter: number; notReadyAfterMs: number; recoveredAfterMs: number }
-    const outage = phase<Outage>('redis-outage', { record: gateway }, async ({ step, load, results, figure, onTeardown }) => {
+    const outage = phase<Outage>('redis-outage', {}, async ({ step, record, load, results, figure, onTeardown }) => {
       const windowMs = (results.windowMs = failureWindowMs((await step('read the gateway probes', gatewayProbes)).readiness));
       const restartsBefore = (results.restartsBefore = await step('count the restarts of gateway and worker', async () => restartCount(await gatewayAndWorker())));
       results.totalsBefore = await step("read the worker's totals", readWorkerTotals);
+      record(gateway);
       await load({ url: `${await url(GATEWAY)}/api/info`, rate: 20, connections: 2, maxSeconds: 150, baseline: 0 });
       const cutAt = Date.now();
       const restore = await step('cut the redis Service off', () => cutServiceOff(clients, namespace, 'redis'));
@@ -221,11 +224,12 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
   });
 
   describe('startup: new pods receive no traffic before their readiness passes', () => {
-    const startup = phase<{ from: number; newPods: string[] }>('scale-up', { record: gateway }, async ({ step, load, moreRequests, results, figure }) => {
+    const startup = phase<{ from: number; newPods: string[] }>('scale-up', {}, async ({ step, record, load, moreRequests, results, figure }) => {
       await step('the gateway serves through its NodePort', untilGatewayServes); // whatever the phases before left
       const before = new Set((await step('list the gateway pods', () => livePods(clients, gateway))).map(podName));
       const from = (results.from = (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })).spec?.replicas ?? 2);
       figure('replicas', `${from} -> ${from + 2}`);
+      record(gateway);
       await load({ url: `${await url(GATEWAY)}/api/info`, rate: 150, connections: 8, maxSeconds: 150, reconnectEvery: 10, baseline: 300 });
       // The HPA's floor moves with the Deployment, so the HPA does not scale it straight back.
       await step(`scale from ${from} to ${from + 2}`, async () => {

@@ -47,7 +47,8 @@ describe('rolling update: the api-gateway changes version under load', () => {
   });
 
   describe('a new version, with the drain recipe of the test overlay', () => {
-    const rollout = phase('rollout-with-drain', { record: gateway }, async ({ step, load, figure }) => {
+    const rollout = phase('rollout-with-drain', {}, async ({ step, record, load, figure }) => {
+      record(gateway);
       await load(await gatewayLoad(MIN_REQUESTS));
       const started = Date.now();
       await step('version 0.2.0 rolled out', async () => {
@@ -74,8 +75,9 @@ describe('rolling update: the api-gateway changes version under load', () => {
   });
 
   describe('a broken version (its readiness never passes), then the rollback', () => {
-    const broken = phase<{ stalled: V1Deployment; brokenPodReady: boolean }>('broken-version-then-rollback', { record: gateway }, async ({ step, load, results }) => {
+    const broken = phase<{ stalled: V1Deployment; brokenPodReady: boolean }>('broken-version-then-rollback', {}, async ({ step, record, load, results }) => {
       const probes = containerProbes(await step('read the gateway Deployment', () => clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })), GATEWAY);
+      record(gateway);
       await load(await gatewayLoad(4_000));
       // The broken version points the gateway at a Redis Service that does not exist: it starts (liveness passes)
       // but its readiness PING never succeeds. With maxUnavailable 0 no old pod may go meanwhile.

@@ -45,9 +45,10 @@ export async function observeUnderLoad(options: UnderLoadOptions): Promise<Obser
   const outcome = await runPhase<{ seconds: number }>(
     { scenario: options.scenario, clients: options.clients, ...(options.log ? { log: options.log } : {}) },
     options.name,
-    { record: options.workload },
-    async ({ step, load, results, timeline, figure }) => {
+    {},
+    async ({ step, record, load, results, timeline, figure }) => {
       const { url, headers, rate, connections, reconnectEvery, minRequests } = options;
+      record(options.workload);
       await load({ url, headers, rate, connections, reconnectEvery, atLeast: minRequests });
       const started = Date.now();
       await step(options.name, () => options.action(timeline));

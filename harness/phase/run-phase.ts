@@ -1,5 +1,5 @@
 import type { ChartPanel } from '../evidence/svg-chart.js';
-import { recordWorkload } from '../evidence/record-workload.js';
+import { recordWorkload, type WorkloadRecording } from '../evidence/record-workload.js';
 import { Timeline, type TimelineData } from '../evidence/timeline.js';
 import { DEFAULT_PANELS, writeEvidence } from '../evidence/write-evidence.js';
 import type { Figures } from '../figures.js';
@@ -23,10 +23,6 @@ export interface PhaseSetting {
 }
 
 export interface PhaseOptions {
-  /** The workload whose Deployment, EndpointSlices and pods are recorded on the timeline (minReady, minReadyEndpoints). */
-  record?: Workload;
-  /** More recordings on the phase's timeline, stopped with it. */
-  alsoRecord?: (timeline: Timeline) => ObjectsWatch[];
   /** The chart's panels (default: what Kubernetes reports, and what the clients saw). */
   panels?: (data: TimelineData) => ChartPanel[];
 }
@@ -54,9 +50,9 @@ export interface LoadPlan {
 export interface Recorded {
   /** The load's totals, once the phase ran its course. */
   load: LoadSummary;
-  /** Lowest ready replica count the Deployment watch saw (`record`), and the desired count then; kept if a step failed. */
+  /** Lowest ready replica count the Deployment watch saw since record(), and the desired count then; kept if a step failed. */
   minReady: { ready: number; desired: number };
-  /** Lowest ready-endpoint count seen (`record`); kept if a step failed. */
+  /** Lowest ready-endpoint count seen since record(); kept if a step failed. */
   minReadyEndpoints: number;
 }
 
@@ -69,6 +65,11 @@ export interface PhaseContext<R> {
    * stops there and each assessment that reads a value not measured yet fails naming it. Steps may run side by side.
    */
   step<T>(name: string, action: () => Promise<T> | T, options?: { timeoutMs?: number }): Promise<T>;
+  /**
+   * From here on (what came before is the phase's setup), records the workload on the timeline: its Deployment,
+   * EndpointSlices and pods (minReady, minReadyEndpoints), and what `also` adds; stopped with the phase.
+   */
+  record(workload: Workload, also?: (timeline: Timeline) => ObjectsWatch[]): void;
   /** Starts the phase's load (one per phase), then waits for its baseline; it runs until the phase ends. */
   load(plan: LoadPlan): Promise<RunningLoad>;
   /** A step: `count` more requests of the load sent (load on the state the steps before left). */
@@ -109,9 +110,8 @@ export async function runPhase<R extends object>(setting: PhaseSetting, name: st
   let lastStep: string | undefined;
   let load: { traffic: RunningLoad; plan: LoadPlan } | undefined;
 
-  if (options.record && !setting.clients) throw new Error(`phase "${name}" records a workload: its setting needs the clients`);
-  const recording = options.record ? recordWorkload(setting.clients!, timeline, options.record) : undefined;
-  const watches = options.alsoRecord?.(timeline) ?? [];
+  let recording: WorkloadRecording | undefined;
+  const watches: ObjectsWatch[] = [];
 
   const figure = (key: string, value: string | number): void => {
     timeline.figure(key, value);
@@ -151,6 +151,13 @@ export async function runPhase<R extends object>(setting: PhaseSetting, name: st
     timeline,
     results: values,
     step,
+    record(workload, also) {
+      if (recording) throw new Error(`phase "${name}" already records a workload`);
+      if (!setting.clients) throw new Error(`phase "${name}" records a workload: its setting needs the clients`);
+      recording = recordWorkload(setting.clients, timeline, workload);
+      watches.push(...(also?.(timeline) ?? []));
+      timeline.mark(`recording ${workload.deployment}`);
+    },
     async load(plan) {
       if (load) throw new Error(`phase "${name}" already has a load`);
       const traffic = startLoad({ ...plan, maxSeconds: plan.maxSeconds ?? 240, timeline });
