@@ -10,10 +10,11 @@ import { buildRecordsFile, resolveImages } from '../images/resolve.js';
 import { kubeClients } from '../harness/kube/clients.js';
 import { watchUntil } from '../harness/kube/watch-until.js';
 import { ServerContainer } from '../harness/cluster/server-container.js';
+import { seconds } from '../harness/seconds.js';
 import { configureTestcontainers } from '../harness/testcontainers-env.js';
 
 const runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 3);
-const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;
+const since = (t: number) => seconds(Date.now() - t);
 
 interface StartRun {
   nodeReady: number;

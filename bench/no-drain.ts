@@ -13,10 +13,10 @@ import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/
 import { setHpaBounds } from '../harness/kube/scale.js';
 import { describeLoad } from '../harness/load/constant-load.js';
 import { observeUnderLoad, type Observed } from '../harness/load/under-load.js';
-import { NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../harness/system.js';
+import { GATEWAY, gatewayWorkload, NAMESPACE, SYSTEM_IMAGES, SYSTEM_NODE_PORTS, TEST_OVERLAY } from '../harness/system.js';
 
 const RUNS = Number(process.env.BENCH_NO_DRAIN_RUNS ?? 3);
-const GATEWAY = 'api-gateway';
+
 const LOAD = { rate: 500, connections: 16, reconnectEvery: 20, minRequests: 10_000 }; // as scenarios/rolling-update
 const ROLLOUT_TIMEOUT_MS = 150_000;
 
@@ -47,7 +47,7 @@ async function underLoad(cluster: ConnectedCluster, name: string, action: () => 
     scenario: 'no-drain',
     name,
     url: `${await cluster.serviceUrl(GATEWAY, NAMESPACE)}/api/info`,
-    workload: { namespace: NAMESPACE, deployment: GATEWAY, service: GATEWAY, podSelector: 'app.kubernetes.io/name=api-gateway' },
+    workload: gatewayWorkload(NAMESPACE),
     ...LOAD,
     action,
   });

@@ -1,4 +1,5 @@
 import { run } from '../../images/docker-cli.js';
+import { seconds } from '../seconds.js';
 import { configureTestcontainers } from '../testcontainers-env.js';
 import type { KubeClients } from '../kube/clients.js';
 import { nodeReady, waitForNode } from '../kube/nodes.js';
@@ -19,8 +20,6 @@ export interface JoinedAgent {
   /** Seconds from the container's start to its Node being Ready. */
   joinSeconds: number;
 }
-
-const seconds = (since: number): number => Math.round((Date.now() - since) / 100) / 10;
 
 function serverOf(info: ClusterInfo): { containerId: string } {
   const server = info.nodeContainers.find((node) => node.role !== 'agent');
@@ -74,7 +73,7 @@ export async function joinAgents(info: ClusterInfo, clients: KubeClients, count:
         await container.remove();
         throw error;
       }
-      return { container, nodeName, joinSeconds: seconds(started) };
+      return { container, nodeName, joinSeconds: seconds(Date.now() - started) };
     }),
   );
   const agents = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
