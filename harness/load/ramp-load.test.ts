@@ -25,6 +25,15 @@ describe('startRampingLoad: load that rises until it is enough', () => {
     expect(total.ok).toBe(total.sent);
   });
 
+  it('rises again when what was enough stops being so', async () => {
+    const answers = [true, false, true];
+    const steps: number[] = [];
+    const load = startRampingLoad({ url, connections: 1, startRate: 10, stepRate: 10, maxRate: 100, stepSeconds: 0.3, maxSeconds: 10, enough: async () => answers.shift() ?? true, onStep: (rate) => steps.push(rate) });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await load.stop();
+    expect(steps).toEqual([10, 20]);
+  });
+
   it('never rises above its maximum', async () => {
     const steps: number[] = [];
     const load = startRampingLoad({ url, connections: 1, startRate: 10, stepRate: 10, maxRate: 25, stepSeconds: 0.2, maxSeconds: 10, enough: async () => false, onStep: (rate) => steps.push(rate) });
