@@ -203,7 +203,7 @@ table.figures th { font-weight: normal; font-family: ui-monospace, monospace; ba
 figure { margin: 8px 0; }
 figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); }
 .shots { display: flex; flex-wrap: wrap; gap: 12px; }
-figure.shot img { max-width: 320px; border: 1px solid var(--line); }
+figure.shot img { width: 300px; height: 210px; object-fit: cover; object-position: top; border: 1px solid var(--line); }
 ol.marks { font-size: 0.9em; } .t { display: inline-block; min-width: 4em; color: #555; }
 a { color: #0b57d0; }
 `;
