@@ -102,7 +102,7 @@ function run(): RunReport {
 }
 
 /** What a person could not open: images that did not load, links to nothing, and anything not in the report's folder. */
-async function brokenReferences(page: Page, outside: readonly string[]): Promise<string[]> {
+async function brokenReferences(page: Page, folder: string, outside: readonly string[]): Promise<string[]> {
   const broken = outside.map((url) => `loaded from outside the report's folder: ${url}`);
   const images = await page.$$eval('img', (nodes) => nodes.map((img) => ({ src: img.getAttribute('src') ?? '', ok: img.complete && img.naturalWidth > 0 })));
   broken.push(...images.filter((image) => !image.ok).map((image) => `image does not load: ${image.src}`));
@@ -115,7 +115,7 @@ async function brokenReferences(page: Page, outside: readonly string[]): Promise
   for (const link of links) {
     if (link.target === false) broken.push(`link to no element: ${link.href}`);
     if (link.target !== null) continue;
-    if (!link.url.startsWith('file:')) broken.push(`link outside the report's folder: ${link.href}`);
+    if (!link.url.startsWith(`${pathToFileURL(folder).href}/`)) broken.push(`link outside the report's folder: ${link.href}`);
     else if (!existsSync(fileURLToPath(link.url))) broken.push(`link to nothing: ${link.href}`);
   }
   return broken;
@@ -159,7 +159,7 @@ describe('evidence report: a person opens it in a browser, offline', () => {
   it('has no broken image or link, and asks for nothing outside its folder', async () => {
     const links = await page.$$eval('a[href]', (nodes) => nodes.length);
     expect(links, 'links checked').toBeGreaterThan(8);
-    expect(await brokenReferences(page, outside)).toEqual([]);
+    expect(await brokenReferences(page, artifacts, outside)).toEqual([]);
   });
 
   it('shows the failures first, each with its error and the namespace diagnostics', async () => {
@@ -207,12 +207,13 @@ describe('evidence report: a person opens it in a browser, offline', () => {
     rmSync(join(artifacts, 'rolling-update', 'rollout-with-drain.json'));
     rmSync(join(artifacts, 'dashboard-browser', '1-all-green.png'));
     await open();
-    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<a href="https://example.com/">elsewhere</a><a href="#nowhere">nowhere</a>'));
-    expect(await brokenReferences(page, outside)).toEqual([
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<a href="https://example.com/">elsewhere</a><a href="../elsewhere.html">up</a><a href="#nowhere">nowhere</a>'));
+    expect(await brokenReferences(page, artifacts, outside)).toEqual([
       'image does not load: dashboard-browser/1-all-green.png',
       'link to nothing: rolling-update/rollout-with-drain.json',
       'link to nothing: dashboard-browser/1-all-green.png',
       'link outside the report\'s folder: https://example.com/',
+      'link outside the report\'s folder: ../elsewhere.html',
       'link to no element: #nowhere',
     ]);
   });
