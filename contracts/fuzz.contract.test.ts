@@ -29,7 +29,7 @@ const runs = config.fuzzRuns;
  * A bound on each service's run (they run side by side), so a loaded host cannot stretch the critical path: the
  * requests made by then count. Quiet, the runs end well before it.
  */
-const timeLimitMs = runs * 40;
+const timeLimitMs = runs * 30;
 
 /** Answers that refuse a request: a conforming one must never get them. */
 const REFUSALS = new Set([400, ...Object.keys(SHARED_ERROR_RESPONSES).map(Number)]);

@@ -3,8 +3,7 @@ import { notFoundHandler } from './errors.js';
 
 /**
  * Whether a path names one resource one way: no empty, "." or ".." segment, raw or percent-encoded (a trailing slash
- * aside). Routes never match the others, but static files would be found through them ("//", "/./index.html", or a
- * ".." that send refuses with a 403).
+ * aside). Routes never match the others, but static files were found through them ("//", "/./index.html").
  */
 export function isCanonicalPath(path: string): boolean {
   let decoded: string;
