@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { JSON_BODY_LIMIT_BYTES } from './limits.js';
 
 // Schemas here carry their OpenAPI names through zod's own `.meta({ id })`, so services can import this
 // file (and z.infer its types) without pulling the OpenAPI generator into their bundles.
@@ -115,14 +116,39 @@ export function healthRoutes(
 }
 
 /**
+ * Error answers any request can get, whatever its route, before a route sees it (from express.json and from Node's
+ * HTTP parser), each with an ErrorBody: every operation of every document lists them (as shared components).
+ */
+export const SHARED_ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string }>> = {
+  400: {
+    name: 'MalformedRequest',
+    description:
+      'Malformed request: a body that is not valid JSON (with a JSON content type), a path that is not valid percent-encoding, or bytes that are not HTTP (an unknown method, broken framing)',
+  },
+  408: { name: 'RequestTimeout', description: "The request's headers or body did not arrive in time" },
+  413: { name: 'PayloadTooLarge', description: `Request body over ${JSON_BODY_LIMIT_BYTES} bytes` },
+  415: { name: 'UnsupportedMediaType', description: 'A body in a charset or content encoding the service does not read' },
+  417: { name: 'ExpectationFailed', description: 'An Expect header other than 100-continue' },
+  431: { name: 'RequestHeaderFieldsTooLarge', description: 'Request headers over 16 KiB' },
+};
+
+/**
  * Behaviour shared by every route of every service, which OpenAPI cannot attach to "any path":
  * documented once per document and checked by the contract tests.
  */
 export const GLOBAL_BEHAVIOUR = [
-  'Any unknown route answers 404 with an ErrorBody.',
-  'A request body that is not valid JSON (with a JSON content type) answers 400 with an ErrorBody naming the problem, on any route.',
+  'Any unknown route (a path, or a method the path lacks) answers 404 with an ErrorBody.',
+  'OPTIONS is such a method on every path (no cross-origin caller is served): 404 with an ErrorBody.',
+  'Paths match case-insensitively and with or without a trailing slash; a path with an empty, "." or ".." segment (also percent-encoded) is unknown.',
+  `Every operation can also answer ${Object.keys(SHARED_ERROR_RESPONSES).join(', ')} with an ErrorBody (listed on each).`,
   'No response ever carries a stack trace.',
 ].join('\n');
+
+/** The documented responses of `route`: its own, and the shared error answers it does not name itself. */
+export function routeResponses(route: RouteConfig): Record<string, ResponseConfig> {
+  const shared = Object.entries(SHARED_ERROR_RESPONSES).map(([status, { description }]) => [status, errorResponse(description)] as const);
+  return { ...Object.fromEntries(shared), ...(route.responses as Record<string, ResponseConfig>) };
+}
 
 export interface ServiceContract {
   service: string;

@@ -12,6 +12,7 @@ import { collectStatic } from '../services/maya-sawa/src/static-assets.js';
 import { startQueueWorker, startWeb, type RunningWeb } from '../services/maya-sawa/src/testing.js';
 import { eventually } from '../services/shared/src/testing/helpers.js';
 import { NotReadySchema } from './common.js';
+import { JOB_TEXT_MAX_LENGTH, JSON_BODY_LIMIT_BYTES, worstCaseJsonStringBytes } from './limits.js';
 import { JobListSchema, JobSchema, mayaSawaContract, WebInfoSchema } from './maya-sawa.js';
 import { ContractChecker, metricNames } from './testing/contract-checker.js';
 
@@ -43,6 +44,7 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
       expect.stringMatching(/^static: static assets missing in /),
     ]);
     expect((await api.request('GET', '/healthz/live')).body).toEqual({ status: 'ok' });
+    expect((await api.request('GET', '/static/')).status, 'the page before collectstatic').toBe(404);
   });
 
   it('GET /healthz answers 200 once migrate and collectstatic have run', async () => {
@@ -80,18 +82,39 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
       expect(answer.status, body).toBe(400);
       expect(answer.body, body).toMatchObject({ error: 'invalid_request', message: expect.any(String) });
     }
+    const nul = await api.request('POST', '/api/jobs', { body: JSON.stringify({ text: 'a\u0000b' }), contentType: 'application/json' });
+    expect(nul.status, 'a text with NUL, which PostgreSQL cannot store').toBe(400);
+    expect(nul.body).toMatchObject({ error: 'invalid_request', message: expect.stringContaining('NUL') });
     const malformed = await api.request('POST', '/api/jobs', { body: '{"text": "x', contentType: 'application/json' });
     expect(malformed.body).toMatchObject({ error: 'malformed_json' });
     // A malformed body is refused on any route, before routing (GLOBAL_BEHAVIOUR).
     expect((await api.request('POST', '/api/info', { body: '{', contentType: 'application/json' })).status).toBe(400);
   });
 
+  it('POST /api/jobs takes the longest text in its longest spelling; one character more answers 400, one byte more 413', async () => {
+    // Every character a \\uXXXX escape: the most bytes JSON spends on a text (6 per UTF-16 unit).
+    const escaped = (length: number) => `{"text":"${'\\u00e9'.repeat(length)}"}`;
+    const longest = escaped(JOB_TEXT_MAX_LENGTH);
+    expect(Buffer.byteLength(longest)).toBe(worstCaseJsonStringBytes(JOB_TEXT_MAX_LENGTH) + '{"text":}'.length);
+    const accepted = await api.request('POST', '/api/jobs', { body: longest, contentType: 'application/json' });
+    expect(accepted.status).toBe(202);
+    expect(JobSchema.parse(accepted.body).textLength).toBe(JOB_TEXT_MAX_LENGTH);
+    const padded = `${longest}${' '.repeat(JSON_BODY_LIMIT_BYTES - Buffer.byteLength(longest))}`;
+    expect((await api.request('POST', '/api/jobs', { body: padded, contentType: 'application/json' })).status, 'a body of exactly the limit').toBe(202);
+    const tooLong = await api.request('POST', '/api/jobs', { body: escaped(JOB_TEXT_MAX_LENGTH + 1), contentType: 'application/json' });
+    expect(tooLong.status).toBe(400);
+    const overLimit = await api.request('POST', '/api/jobs', { body: `${padded} `, contentType: 'application/json' });
+    expect(overLimit.status).toBe(413);
+    expect(overLimit.body).toMatchObject({ error: 'payload_too_large' });
+  });
+
   it('GET /api/jobs lists recent jobs, newest first, and validates limit', async () => {
     await api.request('POST', '/api/jobs', { body: JSON.stringify({ text: 'second job' }), contentType: 'application/json' });
     const list = JobListSchema.parse((await api.request('GET', '/api/jobs?limit=10')).body);
-    expect(list.jobs.map((job) => job.textLength)).toEqual([10, 19]);
+    expect(list.jobs.map((job) => job.textLength)).toEqual([10, JOB_TEXT_MAX_LENGTH, JOB_TEXT_MAX_LENGTH, 19]);
     expect(JobListSchema.parse((await api.request('GET', '/api/jobs?limit=1')).body).jobs).toHaveLength(1);
-    for (const limit of ['0', '101', 'abc']) expect((await api.request('GET', `/api/jobs?limit=${limit}`)).status, limit).toBe(400);
+    expect(JobListSchema.parse((await api.request('GET', '/api/jobs?limit=100')).body).jobs).toHaveLength(4);
+    for (const limit of ['0', '101', 'abc', '1.5', '']) expect((await api.request('GET', `/api/jobs?limit=${limit}`)).status, limit).toBe(400);
   });
 
   it('GET /api/jobs/{id} answers 404 for unknown jobs and non-ids', async () => {
@@ -120,6 +143,8 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
   it('GET /static/{file} serves the built assets, 404 for others', async () => {
     const page = await api.request('GET', '/static/index.html');
     expect(page.status).toBe(200);
+    expect((await api.request('GET', '/static/')).text, 'the page at /static/').toBe(page.text);
+    expect((await api.request('GET', '/static')).status, 'no redirect to /static/').toBe(404);
     expect(page.text).toMatch(/<script type="module" src="\/static\/app\.[0-9a-f]{10}\.js">/);
     const script = /src="(\/static\/app\.[0-9a-f]{10}\.js)"/.exec(page.text)![1]!;
     const served = await fetch(`${web.url}${script}`);
@@ -133,7 +158,7 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
     const { text } = await api.request('GET', '/metrics');
     const names = metricNames(text);
     for (const name of mayaSawaContract.requiredMetrics) expect(names, name).toContain(name);
-    expect(text).toMatch(/^maya_sawa_jobs_submitted_total 2$/m);
+    expect(text).toMatch(/^maya_sawa_jobs_submitted_total 4$/m);
   });
 
   it('when Redis stops: POST /api/jobs answers 503, the job is recorded as failed, readiness names Redis', async () => {

@@ -1,9 +1,16 @@
 import { z } from 'zod';
+import { JOB_TEXT_MAX_LENGTH } from './limits.js';
 import { errorResponse, healthRoutes, jsonResponse, LiveOkSchema, NotReadySchema, orNull, ReadySchema, type ServiceContract } from './common.js';
 
 export const SubmitJobRequestSchema = z
   .object({
-    text: z.string().min(1).max(20_000).meta({ description: 'The text to analyse', example: 'The cat saw the dog.' }),
+    text: z
+      .string()
+      .min(1)
+      .max(JOB_TEXT_MAX_LENGTH)
+      // PostgreSQL's text cannot hold U+0000 (error 22021): refused with a 400, rather than stored altered.
+      .regex(/^[^\u0000]*$/, { error: 'must not contain the NUL character (\\u0000)' })
+      .meta({ description: 'The text to analyse (any characters but NUL)', example: 'The cat saw the dog.' }),
   })
   .strict()
   .meta({ id: 'SubmitJobRequest' });
@@ -66,7 +73,9 @@ export const WebInfoSchema = z
   .meta({ id: 'WebInfo' });
 export type WebInfo = z.infer<typeof WebInfoSchema>;
 
-const ListJobsQuerySchema = z.object({ limit: z.string().regex(/^\d+$/).optional().meta({ description: '1-100, default 20' }) });
+export const ListJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'How many jobs, newest first' }),
+});
 
 export const mayaSawaContract: ServiceContract = {
   service: 'maya-sawa',
@@ -96,7 +105,7 @@ export const mayaSawaContract: ServiceContract = {
       path: '/api/jobs',
       tags: ['jobs'],
       summary: 'Submit a text; the worker computes its statistics',
-      request: { body: { content: { 'application/json': { schema: SubmitJobRequestSchema } } } },
+      request: { body: { required: true, content: { 'application/json': { schema: SubmitJobRequestSchema } } } },
       responses: {
         202: jsonResponse('Queued', JobSchema),
         400: errorResponse('Malformed JSON or a body that breaks SubmitJobRequest'),
@@ -125,6 +134,13 @@ export const mayaSawaContract: ServiceContract = {
       tags: ['info'],
       summary: 'What web found at startup: schema version and migrations, the static build',
       responses: { 200: jsonResponse('Startup facts', WebInfoSchema) },
+    },
+    page: {
+      method: 'get',
+      path: '/static/',
+      tags: ['static'],
+      summary: 'The page: a small client of the jobs API (the index.html collectstatic built)',
+      responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } }, 404: errorResponse('Not built yet') },
     },
     static: {
       method: 'get',

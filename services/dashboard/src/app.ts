@@ -25,7 +25,8 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 /** The dashboard: the page (static files), GET /api/overview, probes and metrics. Never listens. */
 export function createApp(deps: DashboardDeps): Express {
   const metrics = createAppMetrics('dashboard');
-  const serveStatic = express.static(deps.staticDir, { index: 'index.html', maxAge: 0, fallthrough: true });
+  // No redirect to add a slash to a directory: the page has none, so such a path is an unknown one (JSON 404).
+  const serveStatic = express.static(deps.staticDir, { index: 'index.html', maxAge: 0, fallthrough: true, redirect: false });
   // Static files have no route template: label them "static", and anything static does not find stays "unmatched".
   const staticFiles: RequestHandler = (req, res, next) => {
     const locals = res.locals as MetricsLocals;

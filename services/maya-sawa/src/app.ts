@@ -1,7 +1,7 @@
 import express, { Router, type Express } from 'express';
 import { Counter } from 'prom-client';
 import type { ErrorBody, LiveOk } from '../../../contracts/common.js';
-import { SubmitJobRequestSchema, type JobList, type WebInfo } from '../../../contracts/maya-sawa.js';
+import { ListJobsQuerySchema, SubmitJobRequestSchema, type JobList, type WebInfo } from '../../../contracts/maya-sawa.js';
 import type { ServiceIdentity } from '../../shared/src/config.js';
 import { evaluateReadiness, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
@@ -56,13 +56,12 @@ function jobsRouter(deps: WebDeps, submitted: Counter): Router {
     res.status(202).json(job);
   });
   router.get('/api/jobs', async (req, res) => {
-    const raw = req.query.limit;
-    const limit = raw === undefined ? 20 : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(limit >= 1 && limit <= 100)) {
+    const query = ListJobsQuerySchema.safeParse(req.query);
+    if (!query.success) {
       res.status(400).json(errorBody('invalid_request', 'limit must be an integer from 1 to 100'));
       return;
     }
-    const body: JobList = { jobs: await deps.jobs.recent(limit) };
+    const body: JobList = { jobs: await deps.jobs.recent(query.data.limit) };
     res.json(body);
   });
   router.get('/api/jobs/:id', async (req, res) => {
@@ -111,7 +110,8 @@ export function createWebApp(deps: WebDeps): Express {
           (res.locals as MetricsLocals).metricsEndpoint = '/static';
           next();
         },
-        express.static(deps.staticDir, { index: 'index.html', fallthrough: true, dotfiles: 'ignore' }),
+        // /static/ is the page; no redirect adds a slash to a directory path (one JSON 404 for what is not a file).
+        express.static(deps.staticDir, { index: 'index.html', fallthrough: true, dotfiles: 'ignore', redirect: false }),
       );
     },
   });

@@ -1,4 +1,6 @@
 import express, { type Express } from 'express';
+import { JSON_BODY_LIMIT_BYTES } from '../../../contracts/limits.js';
+import { canonicalPathsOnly } from './canonical-path.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogger, type Logger } from './logger.js';
 import type { AppMetrics } from './metrics.js';
@@ -12,7 +14,8 @@ export interface ServiceAppOptions {
 
 /**
  * The Express app every service shares: request metrics and logs around everything, JSON bodies parsed (a
- * malformed one answers 400), the service's routes, GET /metrics, then the JSON 404 and error handlers.
+ * malformed one answers 400, one over JSON_BODY_LIMIT_BYTES 413), OPTIONS and paths that are not canonical refused alike
+ * everywhere, the service's routes, GET /metrics, then the JSON 404 and error handlers.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -20,7 +23,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('query parser', 'simple');
   app.use(options.metrics.httpMiddleware);
   app.use(requestLogger(options.logger));
-  app.use(express.json({ limit: '64kb' }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
+  // No route takes OPTIONS (no cross-origin caller is served), so it gets the JSON 404 of any method a path lacks,
+  // everywhere: Express's Routers would otherwise answer it 200 text/plain for their own paths only.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? notFoundHandler(req, res, next) : next()));
+  app.use(canonicalPathsOnly);
   options.mountRoutes(app);
   app.get('/metrics', options.metrics.handler);
   app.use(notFoundHandler);

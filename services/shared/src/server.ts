@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerProtocolErrorsInJson } from './protocol-errors.js';
 
 export interface RunningServer {
   /** Where a client on this host reaches the server, e.g. http://127.0.0.1:8080 */
@@ -15,6 +16,7 @@ export interface RunningServer {
 
 export async function start(app: RequestListener, port: number, host: string): Promise<RunningServer> {
   const server = createServer(app);
+  answerProtocolErrorsInJson(server);
   // Longer than typical load balancer idle timeouts, so the proxy closes keep-alive connections first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
