@@ -18,8 +18,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(options.metrics.httpMiddleware);
-  app.use(requestLogger(options.logger));
+  // No weak ETag (a SHA-1 of every body): these answers are dynamic JSON that no client revalidates.
+  app.set('etag', false);
+  app.use(options.metrics.httpMiddleware(requestLogger(options.logger)));
   app.use(express.json({ limit: '64kb' }));
   options.mountRoutes(app);
   app.get('/metrics', options.metrics.handler);
