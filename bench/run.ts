@@ -6,7 +6,7 @@
 // share CPU 0. The CPU each got is recorded, and a ratio is flagged as meaningless when the bare server was not the
 // bottleneck. Results: bench/results/latest.json and latest.md. No pass/fail: figures are compared with the targets.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,6 +288,20 @@ interface Results {
   targets: typeof TARGETS;
   throughput: { healthLive: Comparison & { withinTarget: boolean }; apiStatus: Comparison & { withinTarget: boolean } };
   rss: Record<ServiceName, RssFigures>;
+  /** The run before this one (bench/results/previous.json): its median ratios, to see whether the figures hold. */
+  previousRun?: { measuredAt: string; healthLiveRatio: number; apiStatusRatio: number };
+}
+
+/** Moves the last results to previous.{json,md} and returns their median ratios. */
+function keepPreviousRun(): Results['previousRun'] {
+  const latest = join(RESULTS_DIR, 'latest.json');
+  if (!existsSync(latest)) return undefined;
+  const previous = JSON.parse(readFileSync(latest, 'utf8')) as Partial<Results>;
+  renameSync(latest, join(RESULTS_DIR, 'previous.json'));
+  if (existsSync(join(RESULTS_DIR, 'latest.md'))) renameSync(join(RESULTS_DIR, 'latest.md'), join(RESULTS_DIR, 'previous.md'));
+  const { healthLive, apiStatus } = previous.throughput ?? {};
+  if (!previous.measuredAt || !healthLive?.ratio?.median || !apiStatus?.ratio?.median) return undefined;
+  return { measuredAt: previous.measuredAt, healthLiveRatio: healthLive.ratio.median, apiStatusRatio: apiStatus.ratio.median };
 }
 
 async function main(): Promise<void> {
@@ -361,6 +375,8 @@ async function main(): Promise<void> {
       rss,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
+    const previousRun = keepPreviousRun();
+    if (previousRun) results.previousRun = previousRun;
     writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(RESULTS_DIR, 'latest.md'), markdown(results));
     log(`done in ${results.durationSeconds} s: bench/results/latest.json, bench/results/latest.md`);
@@ -374,6 +390,8 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
   }
 }
+
+const delta = (now: number, before: number) => `${now >= before ? '+' : ''}${Math.round((now - before) * 100) / 100}`;
 
 function markdown(results: Results): string {
   const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
@@ -410,6 +428,13 @@ function markdown(results: Results): string {
     pairsLine('/health/live', healthLive),
     pairsLine('/api/status', apiStatus),
     '',
+    ...(results.previousRun
+      ? [
+          `The run before (${results.previousRun.measuredAt}, bench/results/previous.md): /health/live ${results.previousRun.healthLiveRatio}, /api/status ${results.previousRun.apiStatusRatio}; ` +
+            `differences ${delta(healthLive.ratio.median, results.previousRun.healthLiveRatio)} and ${delta(apiStatus.ratio.median, results.previousRun.apiStatusRatio)} (the figures hold when both are within ±0.05).`,
+          '',
+        ]
+      : []),
     'The bare server does the same Redis round trips on /api/status (PING, then both worker hashes) without metrics, logging, body parsing or error handling.',
     '',
     `## Resident memory (VmRSS), median (min–max) of ${settings.rssStarts} starts`,
