@@ -29,7 +29,7 @@ const SETTINGS = {
   warmupSeconds: 2,
   connections: 50,
   /** Starts of the three services for the memory figures. */
-  rssStarts: 3,
+  rssStarts: 5,
   /** Longer than the worker's 10 s interval of the deployed overlay, so its tasks have run once. */
   settleSeconds: 12,
   loadSeconds: 6,
@@ -161,7 +161,12 @@ interface Pair {
   gateway: LoadRun;
   bare: LoadRun;
   ratio: number;
+  /** Bare's server CPU per request over the gateway's: the throughput ratio both would reach on a core each. */
+  cpuCostRatio?: number;
 }
+
+/** Server CPU per request, in µs. */
+const cpuPerRequestUs = (run: LoadRun) => (run.serverCpu === undefined || run.requestsPerSecond === 0 ? undefined : (run.serverCpu / run.requestsPerSecond) * 1e6);
 
 interface Comparison {
   pairs: Pair[];
@@ -171,6 +176,9 @@ interface Comparison {
   gatewayP99Ms: Spread;
   bareP99Ms: Spread;
   cpu: { gatewayServer: Spread; bareServer: Spread; generator: Spread; redis?: Spread };
+  /** Server CPU per request (µs), and the ratio of bare's to the gateway's per pair: valid even when neither saturated. */
+  cpuPerRequestUs: { gateway: Spread; bare: Spread };
+  cpuCostRatio: Spread;
   /** Whether the ratio compares the servers' own cost; if not, why. */
   meaningful: boolean;
   verdict: string;
@@ -213,10 +221,12 @@ async function compare(path: string, gateway: Child, bare: Child, redisPid: numb
     const gatewayRun = await load(`${gateway.url}${path}`, measureSeconds, connections, { server: gateway, redisPid: watchRedis });
     const bareRun = await load(`${bare.url}${path}`, measureSeconds, connections, { server: bare, redisPid: watchRedis });
     const ratio = Math.round((gatewayRun.requestsPerSecond / bareRun.requestsPerSecond) * 1000) / 1000;
-    pairs.push({ gateway: gatewayRun, bare: bareRun, ratio });
+    const [gatewayCost, bareCost] = [cpuPerRequestUs(gatewayRun), cpuPerRequestUs(bareRun)];
+    const cpuCostRatio = gatewayCost && bareCost ? Math.round((bareCost / gatewayCost) * 1000) / 1000 : undefined;
+    pairs.push({ gateway: gatewayRun, bare: bareRun, ratio, ...(cpuCostRatio !== undefined ? { cpuCostRatio } : {}) });
     log(
       `  pair ${index + 1}: gateway ${gatewayRun.requestsPerSecond} req/s (cpu ${gatewayRun.serverCpu}), bare ${bareRun.requestsPerSecond} req/s ` +
-        `(cpu ${bareRun.serverCpu}), generator cpu ${gatewayRun.generatorCpu}/${bareRun.generatorCpu}, ratio ${ratio}`,
+        `(cpu ${bareRun.serverCpu}), generator cpu ${gatewayRun.generatorCpu}/${bareRun.generatorCpu}, ratio ${ratio}, CPU cost ratio ${cpuCostRatio}`,
     );
   }
   const all = pairs.flatMap((pair) => [pair.gateway, pair.bare]);
@@ -234,9 +244,14 @@ async function compare(path: string, gateway: Child, bare: Child, redisPid: numb
     gatewayP99Ms: spread(pairs.map((pair) => pair.gateway.latencyP99Ms), 0),
     bareP99Ms: spread(pairs.map((pair) => pair.bare.latencyP99Ms), 0),
     cpu,
+    cpuPerRequestUs: {
+      gateway: spreadOf(pairs.map((pair) => cpuPerRequestUs(pair.gateway)), 1),
+      bare: spreadOf(pairs.map((pair) => cpuPerRequestUs(pair.bare)), 1),
+    },
+    cpuCostRatio: spreadOf(pairs.map((pair) => pair.cpuCostRatio)),
     ...judge(cpu),
   };
-  log(`${path}: ratio ${formatSpread(comparison.ratio)}; ${comparison.verdict}`);
+  log(`${path}: ratio ${formatSpread(comparison.ratio)}, CPU cost ratio ${formatSpread(comparison.cpuCostRatio)}; ${comparison.verdict}`);
   return comparison;
 }
 
@@ -422,6 +437,14 @@ function markdown(results: Results): string {
     '|---|---|---|---|---|---|---|---|',
     row('/health/live', healthLive),
     row('/api/status', apiStatus),
+    '',
+    'Server CPU per request (µs), median (min–max), and the ratio of bare\'s to the gateway\'s, pair by pair: the throughput ratio the two would reach each on a core of its own. ' +
+      'It holds when the machine is too busy for either server to saturate its core, where the req/s ratio does not (both share the same contention, pair by pair).',
+    '',
+    '| endpoint | gateway µs/request | bare µs/request | CPU cost ratio (bare / gateway) |',
+    '|---|---|---|---|',
+    `| /health/live | ${formatSpread(healthLive.cpuPerRequestUs.gateway)} | ${formatSpread(healthLive.cpuPerRequestUs.bare)} | **${formatSpread(healthLive.cpuCostRatio)}** |`,
+    `| /api/status | ${formatSpread(apiStatus.cpuPerRequestUs.gateway)} | ${formatSpread(apiStatus.cpuPerRequestUs.bare)} | **${formatSpread(apiStatus.cpuCostRatio)}** |`,
     '',
     `Target: at least ${TARGETS.ratio}x the bare server on both, counted only when both servers saturated their core (at least ${settings.saturatedAt} of it). Pairwise ratios:`,
     '',
