@@ -202,7 +202,7 @@ function judge(cpu: Comparison['cpu']): { meaningful: boolean; verdict: string }
         ? `the generator and Redis on one core (${Math.round(loadCore * 100) / 100})`
         : cpu.redis && cpu.redis.median >= SATURATED
           ? `Redis (${cpu.redis.median} of a core)`
-          : 'something outside the bench (machine load)';
+          : "outside the generator's core: the machine's other load, or waiting on Redis round trips (through docker-proxy, which is not pinned)";
   return {
     meaningful: false,
     verdict: `MEANINGLESS: the bare server used only ${cpu.bareServer.median} of its core (gateway ${cpu.gatewayServer.median}); the bottleneck was ${limiter}`,
