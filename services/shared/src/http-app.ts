@@ -21,8 +21,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(options.metrics.httpMiddleware);
-  app.use(requestLogger(options.logger));
+  // No weak ETag (a SHA-1 of every body): these answers are dynamic JSON that no client revalidates.
+  app.set('etag', false);
+  app.use(options.metrics.httpMiddleware(requestLogger(options.logger)));
   app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
   // No route takes OPTIONS (no cross-origin caller is served), so it gets the JSON 404 of any method a path lacks,
   // everywhere: Express's Routers would otherwise answer it 200 text/plain for their own paths only.
