@@ -23,6 +23,8 @@ const RECONNECT_EVERY = 20;
 const MIN_REQUESTS = 5_000;
 /** Beside it, a client that keeps its connections to the controller and sends at full speed. */
 const KEEP_ALIVE_CONNECTIONS = 4;
+/** What it sends depends on how fast the pods answer (~150 req/s here beside the other client, CPU-limited pods). */
+const KEEP_ALIVE_MIN_REQUESTS = 2_000;
 const ROLLOUT_TIMEOUT_MS = 150_000;
 
 describe("ingress: a real controller routes the system's host to the dashboard and the gateway", () => {
@@ -151,7 +153,7 @@ describe("ingress: a real controller routes the system's host to the dashboard a
 
     it(`fails no request of a client that keeps ${KEEP_ALIVE_CONNECTIONS} connections to the controller at full speed`, () => {
       const keepAlive = rollout.result('keepAlive');
-      expect(keepAlive.sent, 'requests of the keep-alive client').toBeGreaterThanOrEqual(MIN_REQUESTS);
+      expect(keepAlive.sent, 'requests of the keep-alive client').toBeGreaterThanOrEqual(KEEP_ALIVE_MIN_REQUESTS);
       expect(keepAlive.non2xx + keepAlive.errors, `the controller's kept upstream connections must leave old pods first: ${describeLoad(keepAlive)}`).toBe(0);
     });
 

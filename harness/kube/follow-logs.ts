@@ -5,12 +5,11 @@ import type { KubeClients } from './clients.js';
 export interface FollowedLog {
   /** The complete lines received so far, from the container's start. */
   lines(): string[];
-  /** Resolves when the log ends: the container exited (or stop() was called). */
+  /** Resolves when the log ends: the container exited. */
   ended: Promise<void>;
-  stop(): void;
 }
 
-/** Follows a container's log from its first line (as `kubectl logs -f`), until the container exits or stop(). */
+/** Follows a container's log from its first line (as `kubectl logs -f`) until the container exits. */
 export async function followLog(clients: KubeClients, target: { namespace: string; pod: string; container: string }): Promise<FollowedLog> {
   const lines: string[] = [];
   let partial = '';
@@ -31,13 +30,6 @@ export async function followLog(clients: KubeClients, target: { namespace: strin
   });
   stream.on('finish', finished);
   stream.on('close', finished);
-  const controller = await new Log(clients.kc).log(target.namespace, target.pod, target.container, stream, { follow: true });
-  return {
-    lines: () => [...lines],
-    ended,
-    stop: () => {
-      controller.abort();
-      finished();
-    },
-  };
+  await new Log(clients.kc).log(target.namespace, target.pod, target.container, stream, { follow: true });
+  return { lines: () => [...lines], ended };
 }
