@@ -10,6 +10,8 @@ export interface PersistentLoadOptions {
   connections: number;
   /** Upper bound of the run; stop() ends it earlier. */
   maxSeconds: number;
+  /** Requests per second across the connections; unset = full speed (each next request the moment an answer arrives). */
+  rate?: number;
   headers?: Record<string, string>;
   timeoutSeconds?: number;
   /** Per-second evidence: `keepAliveRequests` and `keepAliveFailures` counters. */
@@ -30,7 +32,7 @@ export interface RunningPersistentLoad extends RunningLoad {
 /**
  * A client that keeps its connections, as a proxy's upstream pool or a load balancer does: node's HTTP agent with
  * keep-alive and `connections` sockets, and as many request loops, each sending its next request the moment the
- * previous answer arrived (no pause, no reconnect of its own). Unlike autocannon it honours `Connection: close`: it
+ * previous answer arrived (or when due, at a set `rate`), with no reconnect of its own. Unlike autocannon it honours `Connection: close`: it
  * opens a new connection for the next request, as HTTP/1.1 clients must. Every non-2xx and every socket error (a
  * reset connection, a timeout) is counted as a failure, never retried.
  */
@@ -86,8 +88,15 @@ export function startPersistentLoad(options: PersistentLoadOptions): RunningPers
       req.end();
     });
 
+  const spacingMs = options.rate ? (1000 * options.connections) / options.rate : 0;
   const loops = Array.from({ length: options.connections }, async () => {
-    while (!stopped && Date.now() - started < options.maxSeconds * 1000) await oneRequest();
+    let next = Date.now();
+    while (!stopped && Date.now() - started < options.maxSeconds * 1000) {
+      await oneRequest();
+      next += spacingMs;
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   });
   const snapshot = (): PersistentLoadSummary => ({ ...summary, statuses: { ...summary.statuses }, errorSamples: [...summary.errorSamples], seconds: seconds(Date.now() - started) });
   const done = Promise.all(loops).then(() => {
