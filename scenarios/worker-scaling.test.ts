@@ -93,7 +93,7 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
       async ({ step, record, results, figure }) => {
         // The HPA must have a CPU reading before the load, or the reaction time includes its first metrics.
         const atRest = await step('the HPA reports every metric', () => waitForHpa(clients, hpa, 'current values for every metric', reportsAllMetrics, 120_000));
-        // Else the decision below would not be the load's (the worker's memory alone sits near its 80 % target).
+        // Else the decision below would not be the load's.
         if (atRest.status?.desiredReplicas !== 1) throw new Error(`the HPA wants ${atRest.status?.desiredReplicas} replicas before any load: ${JSON.stringify(atRest.status?.currentMetrics)}`);
         const metricResolutionSeconds = await step("read metrics-server's resolution", () => readMetricResolutionSeconds(clients));
         results.decisionBoundSeconds = scaleOutDecisionBoundSeconds({ metricResolutionSeconds, syncPeriodSeconds: DEFAULT_HPA_SYNC_PERIOD_SECONDS });
