@@ -23,8 +23,8 @@ const RECONNECT_EVERY = 20;
 const MIN_REQUESTS = 5_000;
 /**
  * Beside it, a client that keeps 4 connections to the controller, at up to KEEP_ALIVE_RATE: more would take the
- * CPU-limited gateway pods from the other client. (Traefik's Go transport retries a GET whose reused upstream connection
- * is reset, so this client sees what users do; rolling-update.test.ts, at full speed on the NodePort, sees the pods' side.)
+ * CPU-limited gateway pods from the other client. (Traefik did not pass the pods' resets on: 0 failures of 7,627 in a run
+ * without the pods' fix; rolling-update.test.ts, at full speed on the NodePort, is where they show.)
  */
 const KEEP_ALIVE_CONNECTIONS = 4;
 const KEEP_ALIVE_RATE = 100;
