@@ -414,9 +414,9 @@ describe.each(targetNames)('%s', (target) => {
       expect(named<V1ConfigMap>(objects, 'ConfigMap', 'microservices-config').data?.['LOG_LEVEL']).toBe('info');
     });
 
-    it(`switches the test toggles ${target === 'local' ? 'off everywhere' : 'on for the gateway only'}`, () => {
+    it(`switches the test toggles ${target === 'local' ? 'off everywhere' : 'on for the gateway and the worker only'}`, () => {
       for (const { deployment: d, container } of containersOf(objects)) {
-        const expected = target !== 'local' && d.metadata?.name === 'api-gateway' ? 'true' : undefined;
+        const expected = target !== 'local' && ['api-gateway', 'worker'].includes(d.metadata?.name ?? '') ? 'true' : undefined;
         expect(envValue(container, 'ENABLE_TEST_TOGGLES'), describeObject(d)).toBe(expected);
       }
     });

@@ -8,7 +8,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 source "$here/../lib/steps.sh"
-context="$WORK_DIR/context"
+# One context per tag: WORK_DIR is per image name, and two worktrees may build the same image at once (with
+# different sources, so different tags); a shared context once shipped one's bundle under the other's tag.
+context="$WORK_DIR/context-${IMAGE_TAG##*:}"
 entry_points=${ENTRY_POINTS:-main}
 default_entry=${DEFAULT_ENTRY:-main}
 
@@ -33,4 +35,5 @@ DOCKERFILE
 
 step "bundle services/$SERVICE with esbuild" bundle
 step "build $IMAGE_TAG on $BASE_IMAGE" env DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE_TAG" "$context"
+rm -rf "$context"
 steps_summary
