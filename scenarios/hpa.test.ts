@@ -143,7 +143,7 @@ describe('hpa: the api-gateway scales out under CPU load', () => {
       figure('replicas', `${results.before} -> ${results.after} (HPA desired ${results.desired})`);
     });
 
-    it("leaves the count the HPA scaled out to alone", () => {
+    it('leaves the count the HPA scaled out to alone', () => {
       const before = reapply.result('before');
       expect(before, 'the gateway had scaled out before the re-apply').toBeGreaterThan(MIN_REPLICAS);
       expect(reapply.result('after'), `the gateway's replicas after the re-apply (HPA desired ${reapply.result('desired')})`).toBe(before);
