@@ -14,7 +14,7 @@ const rendered = Object.fromEntries(
 
 const APP_IMAGE = 'kube-microservices-suite/maya-sawa:0.1.0';
 const LABEL_KEYS = ['name', 'instance', 'component', 'part-of', 'version', 'managed-by'].map((k) => `app.kubernetes.io/${k}`);
-const RESOURCES = { requests: { cpu: '25m', memory: '128Mi' }, limits: { cpu: '100m', memory: '256Mi' } };
+const RESOURCES = { requests: { cpu: '25m', memory: '128Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '256Mi' } };
 
 const ofKind = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T[] => objects.filter((o) => o.kind === kind) as T[];
 function deployment(objects: KubernetesObject[], name: string): V1Deployment {
@@ -82,12 +82,28 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('maya-sawa %s', (overlay) => {
     const postgres = podSpec(deployment(objects, 'postgres'));
     const pg = container(postgres.containers, 'postgres');
     expect(pg.image).toBe('postgres:16-bookworm');
-    expect(pg.env?.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef?.name).toBe('maya-sawa-secrets');
+    // The password as a file from the Secret (POSTGRES_PASSWORD_FILE, as the upstream image reads it), never a variable.
+    expect(pg.env?.find((e) => e.name === 'POSTGRES_PASSWORD')).toBeUndefined();
+    const pgFile = pg.env?.find((e) => e.name === 'POSTGRES_PASSWORD_FILE')?.value ?? '';
+    const pgMount = pg.volumeMounts?.find((m) => pgFile.startsWith(`${m.mountPath}/`));
+    expect(pgMount?.readOnly, pgFile).toBe(true);
+    expect(postgres.volumes?.find((v) => v.name === pgMount?.name)?.secret).toMatchObject({
+      secretName: 'maya-sawa-secrets',
+      items: [{ key: 'POSTGRES_PASSWORD', path: pgFile.slice(pgMount!.mountPath.length + 1) }],
+    });
     expect(pg.env?.find((e) => e.name === 'PGDATA')?.value).toBe('/var/lib/postgresql/data/pgdata');
     expect(postgres.volumes?.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
     expect(pg.readinessProbe?.exec?.command?.join(' ')).toMatch(/pg_isready --host 127\.0\.0\.1/);
-    const redis = container(podSpec(deployment(objects, 'redis')).containers, 'redis');
-    expect(redis.env?.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef?.name).toBe('maya-sawa-secrets');
+    const redisPod = podSpec(deployment(objects, 'redis'));
+    const redis = container(redisPod.containers, 'redis');
+    expect(redis.env ?? [], 'no password in the environment').toEqual([]);
+    expect(redis.args?.join('\n'), 'no password in the arguments').not.toMatch(/--requirepass|REDIS_PASSWORD/);
+    expect(redis.args?.join('\n')).toMatch(/\/etc\/redis-auth\/password/);
+    const redisMount = redis.volumeMounts?.find((m) => m.mountPath === '/etc/redis-auth');
+    expect(redisPod.volumes?.find((v) => v.name === redisMount?.name)?.secret).toMatchObject({
+      secretName: 'maya-sawa-secrets',
+      items: [{ key: 'REDIS_PASSWORD', path: 'password' }],
+    });
   });
 });
 
