@@ -14,6 +14,7 @@ import { eventually } from '../services/shared/src/testing/helpers.js';
 import { NotReadySchema } from './common.js';
 import { JobListSchema, JobSchema, mayaSawaContract, WebInfoSchema } from './maya-sawa.js';
 import { ContractChecker, metricNames } from './testing/contract-checker.js';
+import { expectServesItsContract } from './testing/docs-routes.js';
 
 describe('maya-sawa web contract, against the running service, a real PostgreSQL and a real Redis', () => {
   let postgres: StartedPostgreSqlContainer;
@@ -145,6 +146,8 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
     expect(newest).toMatchObject({ status: 'failed', textLength: 8, error: 'could not be queued' });
     expect(NotReadySchema.parse((await api.request('GET', '/healthz')).body).reasons).toEqual([expect.stringMatching(/^redis: /)]);
   });
+
+  it('GET /openapi.json serves this contract and GET /docs the reference page rendered from it', () => expectServesItsContract(api, mayaSawaContract));
 
   it('every documented response was exercised', () => {
     api.expectEverythingCovered();

@@ -1,4 +1,6 @@
 import express, { type Express } from 'express';
+import { docsRouter, type OpenApiDocument } from './docs/docs-router.js';
+import { DocsAssets } from './docs/renderer-assets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogger, type Logger } from './logger.js';
 import type { AppMetrics } from './metrics.js';
@@ -6,13 +8,18 @@ import type { AppMetrics } from './metrics.js';
 export interface ServiceAppOptions {
   logger: Logger;
   metrics: AppMetrics;
+  /** The service's committed contract (contracts/openapi), served at /openapi.json and rendered at /docs. */
+  openapi: OpenApiDocument;
+  /** Prefixes that serve the docs too (the gateway's /api: the only prefix the Ingress routes to it). */
+  docsAlsoUnder?: readonly string[];
   /** Adds the service's own routes. */
   mountRoutes(app: Express): void;
 }
 
 /**
  * The Express app every service shares: request metrics and logs around everything, JSON bodies parsed (a
- * malformed one answers 400), the service's routes, GET /metrics, then the JSON 404 and error handlers.
+ * malformed one answers 400), its API reference (GET /openapi.json, /docs), the service's routes, GET /metrics, then
+ * the JSON 404 and error handlers.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -21,6 +28,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(options.metrics.httpMiddleware);
   app.use(requestLogger(options.logger));
   app.use(express.json({ limit: '64kb' }));
+  const docs = docsRouter(options.openapi, new DocsAssets());
+  // One mount per prefix: Express 5 mounts a path array holding '/' only under the other paths.
+  for (const prefix of ['/', ...(options.docsAlsoUnder ?? [])]) app.use(prefix, docs);
   options.mountRoutes(app);
   app.get('/metrics', options.metrics.handler);
   app.use(notFoundHandler);
