@@ -11,6 +11,12 @@ export interface OpenApiDocument {
   servers?: unknown;
 }
 
+/** The document as a service serves it: without `servers`, so the origin that served it is the server. */
+export function servedDocument<T extends { servers?: unknown }>(document: T): Omit<T, 'servers'> {
+  const { servers: _localServers, ...served } = document;
+  return served;
+}
+
 // The page loads only its own origin's files and calls only its own origin's API (try it out).
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -20,7 +26,7 @@ const DOCS_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; b
  * under a prefix, every URL the page uses carries that prefix (req.baseUrl).
  */
 export function docsRouter(document: OpenApiDocument, assets: DocsAssets): Router {
-  const { servers: _localServers, ...served } = document;
+  const served = servedDocument(document);
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(served);

@@ -11,7 +11,8 @@ export const RENDERER_LICENCE_FILES = ['LICENSE', 'NOTICE'] as const;
 
 /**
  * Our own start-up script and styles: Swagger UI's defaults fail WCAG AA contrast (white on #61affe method badges,
- * grey on grey buttons), and its validator badge would call a remote service.
+ * grey on grey buttons) and scroll response bodies in a box a keyboard cannot reach; its validator badge would call a
+ * remote service.
  */
 export const DOCS_SCRIPT = `'use strict';
 const root = document.getElementById('swagger-ui');
@@ -38,6 +39,7 @@ export const DOCS_STYLESHEET = `.swagger-ui .opblock.opblock-get .opblock-summar
 .swagger-ui .btn.cancel { color: #b3141b; border-color: #b3141b; }
 .swagger-ui .btn.execute { background-color: #1f5fa8; border-color: #1f5fa8; }
 .swagger-ui .download-contents { background: #4a505c; }
+.swagger-ui .highlight-code > .microlight { max-height: none; overflow: visible; }
 body.index { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 48rem; padding: 0 1rem; color: #1b1b1b; }
 body.index a { color: #1f5fa8; }
 body.index li { margin-bottom: 1rem; }

@@ -1,0 +1,11 @@
+'use strict';
+const root = document.getElementById('swagger-ui');
+const embedded = document.getElementById('openapi-document');
+window.ui = SwaggerUIBundle({
+  dom_id: '#swagger-ui',
+  ...(embedded ? { spec: JSON.parse(embedded.textContent) } : { url: root.dataset.specUrl }),
+  validatorUrl: null,
+  deepLinking: false,
+  defaultModelsExpandDepth: 0,
+  supportedSubmitMethods: root.dataset.tryIt === 'true' ? ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] : [],
+});
