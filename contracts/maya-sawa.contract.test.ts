@@ -166,7 +166,7 @@ describe('maya-sawa web contract, against the running service, a real PostgreSQL
     } finally {
       await browser.close();
     }
-  });
+  }, 60_000); // a browser on a loaded 2-core machine: 3-20 s seen
 
   it('every documented response was exercised', () => {
     api.expectEverythingCovered();

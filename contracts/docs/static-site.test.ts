@@ -36,6 +36,6 @@ describe('the static API reference site (docs/api/site), opened from disk in a b
       expect([...page.operations].sort()).toEqual(contractOperations(contract).sort());
       expect(page.offOrigin).toEqual([]);
       expect(page.errors).toEqual([]);
-    });
+    }, 60_000); // a browser on a loaded 2-core machine
   }
 });
