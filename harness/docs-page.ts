@@ -62,7 +62,7 @@ export async function inspectDocsPage(browser: Browser, docsUrl: string, options
   try {
     const started = Date.now();
     await page.goto(docsUrl);
-    await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
+    await page.locator('.opblock').first().waitFor({ timeout: 30_000 }); // 9 s seen at load 35 on 2 cores
     const renderMs = Date.now() - started;
     const operations = await page.$$eval('.opblock', (blocks) =>
       blocks.map((block) => `${block.querySelector('.opblock-summary-method')?.textContent ?? '?'} ${block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '?'}`),
@@ -86,7 +86,7 @@ async function tryItOut(page: Page, operation: Operation): Promise<NonNullable<D
   await block.locator('.try-out__btn').click();
   await block.locator('.btn.execute').click();
   const status = block.locator('.live-responses-table tbody .response-col_status');
-  await status.waitFor({ timeout: 10_000 });
+  await status.waitFor({ timeout: 20_000 });
   const body = await block.locator('.live-responses-table tbody .response-col_description pre').first().textContent();
   return { operation, status: Number(await status.textContent()), body: body ?? '' };
 }
