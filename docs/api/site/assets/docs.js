@@ -7,5 +7,6 @@ window.ui = SwaggerUIBundle({
   validatorUrl: null,
   deepLinking: false,
   defaultModelsExpandDepth: 0,
+  syntaxHighlight: false,
   supportedSubmitMethods: root.dataset.tryIt === 'true' ? ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] : [],
 });

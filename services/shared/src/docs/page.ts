@@ -11,8 +11,8 @@ export const RENDERER_LICENCE_FILES = ['LICENSE', 'NOTICE'] as const;
 
 /**
  * Our own start-up script and styles: Swagger UI's defaults fail WCAG AA contrast (white on #61affe method badges,
- * grey on grey buttons) and scroll response bodies in a box a keyboard cannot reach; its validator badge would call a
- * remote service.
+ * grey on grey buttons, some tokens of its highlighted JSON) and scroll response bodies in a box a keyboard cannot
+ * reach; its validator badge would call a remote service.
  */
 export const DOCS_SCRIPT = `'use strict';
 const root = document.getElementById('swagger-ui');
@@ -23,6 +23,7 @@ window.ui = SwaggerUIBundle({
   validatorUrl: null,
   deepLinking: false,
   defaultModelsExpandDepth: 0,
+  syntaxHighlight: false,
   supportedSubmitMethods: root.dataset.tryIt === 'true' ? ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] : [],
 });
 `;
