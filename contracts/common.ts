@@ -115,6 +115,40 @@ export function healthRoutes(
   };
 }
 
+/** The part of an OpenAPI document a client needs to recognise one; the rest is the document itself. */
+export const OpenApiDocumentSchema = z
+  .looseObject({
+    openapi: z.string().regex(/^3\.1\.\d+$/).meta({ example: '3.1.0' }),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'OpenApiDocument', description: 'OpenAPI 3.1: this contract, as contracts/openapi holds it, without `servers` (this origin is the server)' });
+
+/**
+ * Every service serves its own contract: the OpenAPI document, and a reference page rendered from it in the browser
+ * (Swagger UI, served by the service itself: no CDN, no network). `prefix` serves them under another path too (the
+ * gateway's /api, the only prefix the Ingress routes to it).
+ */
+export function docsRoutes(tag: string, prefix = ''): Record<string, RouteConfig> {
+  const key = (name: string) => (prefix ? `${prefix.replace(/\W/g, '')}${name[0]!.toUpperCase()}${name.slice(1)}` : name);
+  return {
+    [key('openapi')]: {
+      method: 'get',
+      path: `${prefix}/openapi.json`,
+      tags: [tag],
+      summary: "This service's OpenAPI document",
+      responses: { 200: jsonResponse('The OpenAPI 3.1 document', OpenApiDocumentSchema) },
+    },
+    [key('docs')]: {
+      method: 'get',
+      path: `${prefix}/docs`,
+      tags: [tag],
+      summary: `The API reference page, rendered from ${prefix}/openapi.json (its assets load from ${prefix}/docs/assets/)`,
+      responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+    },
+  };
+}
+
 /**
  * Error answers any request can get, whatever its route, before a route sees it (from express.json and from Node's
  * HTTP parser), each with an ErrorBody: every operation of every document lists them (as shared components).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JOB_TEXT_MAX_LENGTH } from './limits.js';
-import { errorResponse, healthRoutes, jsonResponse, LiveOkSchema, NotReadySchema, orNull, ReadySchema, type ServiceContract } from './common.js';
+import { docsRoutes, errorResponse, healthRoutes, jsonResponse, LiveOkSchema, NotReadySchema, orNull, ReadySchema, type ServiceContract } from './common.js';
 
 export const SubmitJobRequestSchema = z
   .object({
@@ -150,5 +150,6 @@ export const mayaSawaContract: ServiceContract = {
       request: { params: z.object({ file: z.string() }) },
       responses: { 200: { description: 'The file', content: { 'text/html': { schema: z.string() } } }, 404: errorResponse('No such file') },
     },
+    ...docsRoutes('docs'),
   },
 };

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { InfoResponseSchema, StatusResponseSchema } from '../contracts/api-gateway.js';
-import { OverviewSchema } from '../contracts/dashboard.js';
+import { apiGatewayContract, InfoResponseSchema, StatusResponseSchema } from '../contracts/api-gateway.js';
+import { OpenApiDocumentSchema } from '../contracts/common.js';
+import { dashboardContract, OverviewSchema } from '../contracts/dashboard.js';
 import { INGRESS_CONTROLLER, serveNamespace } from '../harness/cluster/ingress-controller.js';
 import { httpGet, type HttpResponse } from '../harness/http-get.js';
 import { updatePodTemplate, waitForRollout, withVersion } from '../harness/kube/rollout.js';
@@ -114,6 +115,19 @@ describe("ingress: a real controller routes the system's host to the dashboard a
       },
       { timeout: 30_000, interval: 1_000 },
     );
+  });
+
+  it("serves the gateway's API reference under /api (the page, every file it loads, its document), and the dashboard's at /docs", async () => {
+    const page = await viaIngress('/api/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const urls = [...page.body.matchAll(/(?:src|href|data-spec-url)="(\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(urls).toEqual(expect.arrayContaining(['/api/openapi.json', '/api/docs/assets/swagger-ui-bundle.js', '/api/docs/assets/swagger-ui.css']));
+    for (const url of urls) expect((await viaIngress(url)).status, url).toBe(200);
+    const titleOf = async (path: string) => OpenApiDocumentSchema.parse(json(await viaIngress(path))).info.title;
+    expect(await titleOf('/api/openapi.json')).toBe(apiGatewayContract.title);
+    expect(await titleOf('/openapi.json')).toBe(dashboardContract.title);
+    expect((await viaIngress('/docs')).body).toContain(`<title>${dashboardContract.title}: API reference</title>`);
   });
 
   it('answers 404 for a host that no rule names, and for a request without the host', async () => {

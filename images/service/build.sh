@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A service image: the service is bundled on the host (esbuild, one ESM file), so the image build needs no
-# network; the image is the runtime plus that file (and the dashboard's static files).
+# network; the image is the runtime plus that file (and the dashboard's static files), and the API reference's
+# renderer (swagger-ui-dist, gzipped) that every service serves at /docs.
 # Env: SERVICE (folder under services/), BASE_IMAGE (the resolved node-runtime image).
 # Optional: ENTRY_POINTS (space-separated names of services/$SERVICE/src/<name>.ts, each bundled to /app/<name>.mjs,
 # for an image whose command selects the role) and DEFAULT_ENTRY (the CMD's entry point). Unset: src/main.ts only.
@@ -22,6 +23,7 @@ bundle() {
       --target=node22 --format=esm --outfile="$context/$entry.mjs" --log-level=warning \
       --banner:js="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
   done
+  "$root/node_modules/.bin/tsx" "$root/services/shared/src/docs/pack-renderer.ts" "$context/docs-assets"
   if [ -d "$root/services/$SERVICE/public" ]; then cp -r "$root/services/$SERVICE/public" "$context/public"; fi
   cat > "$context/Dockerfile" <<DOCKERFILE
 FROM $BASE_IMAGE

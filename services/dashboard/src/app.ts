@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Overview } from '../../../contracts/dashboard.js';
+import openapi from '../../../contracts/openapi/dashboard.openapi.json' with { type: 'json' };
 import { healthRouter, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
@@ -40,6 +41,7 @@ export function createApp(deps: DashboardDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     metrics,
+    openapi,
     mountRoutes(app) {
       app.use(securityHeaders);
       // Readiness depends on nothing else: the page itself reports the other services.

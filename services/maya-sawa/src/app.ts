@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import { Counter } from 'prom-client';
 import type { ErrorBody, LiveOk } from '../../../contracts/common.js';
 import { ListJobsQuerySchema, SubmitJobRequestSchema, type JobList, type WebInfo } from '../../../contracts/maya-sawa.js';
+import openapi from '../../../contracts/openapi/maya-sawa.openapi.json' with { type: 'json' };
 import type { ServiceIdentity } from '../../shared/src/config.js';
 import { evaluateReadiness, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
@@ -84,6 +85,7 @@ export function createWebApp(deps: WebDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     metrics,
+    openapi,
     mountRoutes(app) {
       app.get('/healthz', async (_req, res) => {
         const answer = await evaluateReadiness(deps.health, checks);

@@ -1,3 +1,4 @@
+import { demoOpenApi } from './testing/openapi.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ describe('canonical paths', () => {
       dir = await mkdtemp(join(tmpdir(), 'canonical-'));
       await writeFile(join(dir, 'index.html'), '<p>page</p>');
       const app = createServiceApp({
+        openapi: demoOpenApi,
         logger: silentLogger(),
         metrics: createAppMetrics('canonical_demo'),
         mountRoutes: (app) => void app.use(express.static(dir, { redirect: false })),

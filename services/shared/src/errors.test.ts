@@ -5,6 +5,7 @@ import { createServiceApp } from './http-app.js';
 import { createAppMetrics } from './metrics.js';
 import { start, type RunningServer } from './server.js';
 import { silentLogger } from './testing/helpers.js';
+import { demoOpenApi } from './testing/openapi.js';
 
 describe('error answers', () => {
   let server: RunningServer;
@@ -12,6 +13,7 @@ describe('error answers', () => {
   beforeAll(async () => {
     const app = createServiceApp({
       logger: silentLogger(),
+      openapi: demoOpenApi,
       metrics: createAppMetrics('errors_demo'),
       mountRoutes(app) {
         app.post('/echo', (req, res) => void res.json({ received: req.body as unknown }));

@@ -1,3 +1,4 @@
+import { demoOpenApi } from './testing/openapi.js';
 import { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../../contracts/common.js';
@@ -12,6 +13,7 @@ describe('answers Node gives before Express, and OPTIONS', () => {
 
   beforeAll(async () => {
     const app = createServiceApp({
+      openapi: demoOpenApi,
       logger: silentLogger(),
       metrics: createAppMetrics('protocol_demo'),
       mountRoutes(app) {

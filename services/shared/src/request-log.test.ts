@@ -1,3 +1,4 @@
+import { demoOpenApi } from './testing/openapi.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLevel } from './config.js';
@@ -24,6 +25,7 @@ async function startApp(level: LogLevel): Promise<{ server: RunningServer; lines
     },
   });
   const app = createServiceApp({
+    openapi: demoOpenApi,
     logger: createLogger({ name: 'log-demo', version: 'test', pod: 'test' }, level, sink),
     metrics: createAppMetrics(`log_demo_${level}`),
     mountRoutes(app) {
