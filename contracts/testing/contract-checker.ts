@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorBodySchema, METRICS_CONTENT_TYPE, type ServiceContract } from '../common.js';
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT';
 
 function templateToRegExp(path: string): RegExp {
   const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+');
@@ -29,14 +29,18 @@ export class ContractChecker {
   }
 
   /** Sends the request, checks the answer against the contract, returns the parsed body. */
-  async request(method: Method, path: string, init: { body?: string; contentType?: string } = {}): Promise<{ status: number; body: unknown; text: string }> {
-    const headers: Record<string, string> = {};
+  async request(
+    method: Method,
+    path: string,
+    init: { body?: string; contentType?: string; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }> {
+    const headers: Record<string, string> = { ...init.headers };
     if (init.contentType) headers['content-type'] = init.contentType;
     const response = await fetch(`${this.baseUrl()}${path}`, { method, headers, body: init.body });
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? '';
     const body = this.check(method, path, response.status, contentType, text);
-    return { status: response.status, body, text };
+    return { status: response.status, body, text, headers: response.headers };
   }
 
   private findRoute(method: Method, path: string): RouteConfig | undefined {
