@@ -44,7 +44,7 @@ describe('OpenAI stand-in contract, against the running service', () => {
   });
 
   it('POST /v1/chat/completions answers 401 without the configured bearer key, 400 for a bad body (OpenAI error bodies)', async () => {
-    for (const headers of [{}, { authorization: 'Bearer sk-wrong-key-0000000' }, { authorization: TEST_API_KEY }]) {
+    for (const headers of [{}, { authorization: 'Bearer sk-wrong-key-0000000' }, { authorization: TEST_API_KEY }] as Record<string, string>[]) {
       const answer = await api.request('POST', '/v1/chat/completions', { ...json(REQUEST), headers });
       expect(answer.status, JSON.stringify(headers)).toBe(401);
       expect(OpenAiErrorSchema.parse(answer.body).error.code).toBe('invalid_api_key');
