@@ -12,12 +12,13 @@ import { createPool } from '../services/maya-sawa/src/db.js';
 import { migrate } from '../services/maya-sawa/src/migrator.js';
 import { collectStatic } from '../services/maya-sawa/src/static-assets.js';
 import { startWeb } from '../services/maya-sawa/src/testing.js';
-import { SHARED_ERROR_RESPONSES } from './common.js';
+import { SHARED_ERROR_RESPONSES, type ServiceContract } from './common.js';
 import { buildOpenApiDocument, CONTRACTS } from './registry.js';
 import { ContractChecker } from './testing/contract-checker.js';
 import { describeRequest, requestArbitrary, type FuzzRequest } from './testing/fuzz/request-arbitrary.js';
 import { send } from './testing/fuzz/send-request.js';
 import { startDashboard, startGateway, startWorker } from './testing/start-services.js';
+import { startStandIn, TEST_API_KEY } from '../services/openai-stand-in/src/testing.js';
 
 // Every contract in the registry, fuzzed against its service on loopback (real Redis and PostgreSQL): requests made
 // from the OpenAPI document, conforming or broken, and every answer held to the contract.
@@ -33,6 +34,17 @@ const timeLimitMs = runs * 30;
 
 /** Answers that refuse a request: a conforming one must never get them. */
 const REFUSALS = new Set([400, ...Object.keys(SHARED_ERROR_RESPONSES).map(Number)]);
+
+/**
+ * Operations left out, each for a reason of its own: they would change what every later request gets by design.
+ * The stand-in's PUT /test/mode can put the provider 'down', which resets every connection (its contract test covers it).
+ */
+const NOT_FUZZED: Record<string, readonly string[]> = { 'openai-stand-in': ['put /test/mode'] };
+
+function fuzzedPart(contract: ServiceContract): ServiceContract {
+  const left = NOT_FUZZED[contract.service] ?? [];
+  return { ...contract, routes: Object.fromEntries(Object.entries(contract.routes).filter(([, route]) => !left.includes(`${route.method} ${route.path}`))) };
+}
 
 interface Closable {
   url: string;
@@ -51,12 +63,13 @@ describe.concurrent('every contract, fuzzed against its running service', () => 
     staticDir = await mkdtemp(join(tmpdir(), 'maya-static-fuzz-'));
     const pool = createPool({ url: postgres.getConnectionUri() });
     await Promise.all([migrate(pool).finally(() => pool.end()), collectStatic(staticDir, '0.1.0')]);
+    const standIn = await startStandIn();
     const [gateway, worker, web] = await Promise.all([
       startGateway(redis.getConnectionUrl(), { enableTestToggles: true }),
       startWorker(redis.getConnectionUrl()),
-      startWeb({ databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl(), staticDir }),
+      startWeb({ databaseUrl: postgres.getConnectionUri(), redisUrl: redis.getConnectionUrl(), staticDir, ai: { baseUrl: `${standIn.url}/v1`, apiKey: TEST_API_KEY } }),
     ]);
-    running.set('api-gateway', gateway).set('worker', worker).set('maya-sawa', web);
+    running.set('api-gateway', gateway).set('worker', worker).set('maya-sawa', web).set('openai-stand-in', standIn);
     running.set('dashboard', await startDashboard({ gatewayUrl: gateway.url, workerUrl: worker.url }));
   });
   afterAll(async () => {
@@ -72,7 +85,7 @@ describe.concurrent('every contract, fuzzed against its running service', () => 
         const service = running.get(contract.service);
         expect(service, `no loopback start-up for ${contract.service}: add it to this file's beforeAll`).toBeDefined();
         const checker = new ContractChecker(contract, () => service!.url);
-        const requests = requestArbitrary(buildOpenApiDocument(contract)).map((request) =>
+        const requests = requestArbitrary(buildOpenApiDocument(fuzzedPart(contract))).map((request) =>
           Object.assign(request, { [fc.toStringMethod]: () => describeRequest(request) }),
         );
         const statuses = new Map<number, number>();

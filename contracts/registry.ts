@@ -4,9 +4,10 @@ import { apiGatewayContract } from './api-gateway.js';
 import { ErrorBodySchema, GLOBAL_BEHAVIOUR, SHARED_ERROR_RESPONSES, type ServiceContract } from './common.js';
 import { dashboardContract } from './dashboard.js';
 import { mayaSawaContract } from './maya-sawa.js';
+import { openAiStandInContract } from './openai-stand-in.js';
 import { workerContract } from './worker.js';
 
-export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract, mayaSawaContract];
+export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract, mayaSawaContract, openAiStandInContract];
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

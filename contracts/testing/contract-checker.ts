@@ -43,13 +43,18 @@ export class ContractChecker {
   }
 
   /** Sends the request, checks the answer against the contract, returns the parsed body. */
-  async request(method: Method, path: string, init: { body?: string; contentType?: string } = {}): Promise<{ status: number; body: unknown; text: string }> {
-    const headers: Record<string, string> = {};
+  async request(
+    method: Method,
+    path: string,
+    init: { body?: string; contentType?: string; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }> {
+    const headers: Record<string, string> = { ...init.headers };
     if (init.contentType) headers['content-type'] = init.contentType;
     const response = await fetch(`${this.baseUrl()}${path}`, { method, headers, body: init.body });
     const text = await response.text();
-    const body = this.check(method, path, { status: response.status, contentType: response.headers.get('content-type') ?? '', text });
-    return { status: response.status, body, text };
+    const contentType = response.headers.get('content-type') ?? '';
+    const body = this.check(method, path, { status: response.status, contentType, text });
+    return { status: response.status, body, text, headers: response.headers };
   }
 
   /** The contract's route for this method and path (HEAD is GET without a body), as Express would match it. */
