@@ -82,3 +82,13 @@ export function readsAboveTarget(hpa: V2HorizontalPodAutoscaler, resource: strin
   if (target === undefined || current === undefined) return false;
   return current * 100 >= target * Math.round((1 + DEFAULT_HPA_TOLERANCE + margin) * 100); // in whole percent: no float edge
 }
+
+/** Whether the HPA reads every one of its resource metrics below its target: at rest, it would not scale out. */
+export function readsBelowTargets(hpa: V2HorizontalPodAutoscaler): boolean {
+  if (!reportsAllMetrics(hpa)) return false;
+  return (hpa.spec?.metrics ?? []).every((metric) => {
+    const target = metric.resource?.target.averageUtilization;
+    const current = hpa.status?.currentMetrics?.find((item) => item.resource?.name === metric.resource?.name)?.resource?.current.averageUtilization;
+    return target !== undefined && current !== undefined && current < target;
+  });
+}
