@@ -155,7 +155,7 @@ fetch_busybox() {
   fi
   rm -rf "$WORK_DIR/busybox-deb" && dpkg-deb -x "$(ls "$debs"/busybox-static_*.deb | tail -n 1)" "$WORK_DIR/busybox-deb"
   cp "$WORK_DIR/busybox-deb/bin/busybox" "$bin/busybox"
-  "$bin/busybox" | head -n 1
+  "$bin/busybox" | sed -n 1p # not head: busybox would die of SIGPIPE (exit 141 under pipefail)
 }
 
 # --- The images baked into the node, each FROM scratch (docker import of a tiny rootfs), saved in one tarball.
