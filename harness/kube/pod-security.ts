@@ -1,4 +1,4 @@
-import type { ConfigurationOptions, Middleware, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { Observable, type ConfigurationOptions, type ObservableMiddleware, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
 
 /** What the API server said to a pod: admitted (with the warnings it returned, e.g. Pod Security's), or refused. */
@@ -24,16 +24,16 @@ function messageOf(error: unknown): string {
  */
 export async function admitPod(clients: KubeClients, namespace: string, pod: V1Pod, options: { dryRun: boolean }): Promise<Admission> {
   const warnings: string[] = [];
-  const captureWarnings: Middleware = {
-    pre: async (context) => context,
-    post: async (response) => {
+  // The object-parameter API passes its options to the observable API: its middleware returns Observables.
+  const captureWarnings: ObservableMiddleware = {
+    pre: (context) => new Observable(Promise.resolve(context)),
+    post: (response) => {
       const header = response.headers['warning'];
       if (header) warnings.push(header);
-      return response;
+      return new Observable(Promise.resolve(response));
     },
   };
-  // The generated API types its options with observable middleware; at run time it takes promise middleware.
-  const configuration = { middleware: [captureWarnings], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
+  const configuration: ConfigurationOptions = { middleware: [captureWarnings], middlewareMergeStrategy: 'append' };
   try {
     await clients.core.createNamespacedPod({ namespace, body: pod, ...(options.dryRun ? { dryRun: 'All' } : {}) }, configuration);
     return { admitted: true, warnings };
