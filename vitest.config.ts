@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { ARTIFACTS_DIR, JUNIT_FILE } from './harness/report/report-files.js';
 import ScenarioSequencer from './harness/scenario-sequencer.js';
 import { scenarioLanes } from './harness/system.js';
 
@@ -14,7 +15,9 @@ export default defineConfig({
     // cores pays: 51 s instead of 85 s on 2 cores.
     maxWorkers: Math.max(4, availableParallelism()),
     sequence: { sequencer: ScenarioSequencer },
-    reporters: ['default', './harness/summary-reporter.ts'],
+    // After every run, whole or one file: a JUnit report for CI systems, then the evidence report for people
+    // (artifacts/index.html, harness/report/evidence-reporter.ts).
+    reporters: ['default', './harness/summary-reporter.ts', ['junit', { outputFile: `${ARTIFACTS_DIR}/${JUNIT_FILE}` }], './harness/report/evidence-reporter.ts'],
     projects: [
       {
         test: {

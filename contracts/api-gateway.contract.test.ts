@@ -5,6 +5,7 @@ import { eventually } from '../services/shared/src/testing/helpers.js';
 import { apiGatewayContract, ProbeToggleSchema, StatusResponseSchema } from './api-gateway.js';
 import { NotReadySchema } from './common.js';
 import { ContractChecker, metricNames } from './testing/contract-checker.js';
+import { expectServesItsContract } from './testing/docs-routes.js';
 import { startGateway, startWorker, type RunningService } from './testing/start-services.js';
 
 describe('api-gateway contract, against the running service and a real Redis', () => {
@@ -103,6 +104,10 @@ describe('api-gateway contract, against the running service and a real Redis', (
     expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: false } });
     const metrics = await eventually(async () => (await api.request('GET', '/metrics')).text, (text) => /^api_gateway_redis_connection_status 0$/m.test(text));
     expect(metrics).toMatch(/^api_gateway_redis_connection_status 0$/m);
+  });
+
+  it('GET /openapi.json serves this contract and GET /docs the reference page rendered from it, also under /api (the Ingress routes only /api to the gateway)', async () => {
+    for (const prefix of ['', '/api']) await expectServesItsContract(api, apiGatewayContract, prefix);
   });
 
   it('every documented response was exercised', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorResponse, healthRoutes, jsonResponse, orNull, type ServiceContract } from './common.js';
+import { docsRoutes, errorResponse, healthRoutes, jsonResponse, orNull, type ServiceContract } from './common.js';
 import { TaskStatusSchema, TaskTypeSchema } from './worker.js';
 
 export const TaskCountsSchema = z
@@ -142,5 +142,7 @@ export const apiGatewayContract: ServiceContract = {
     enableReadiness: toggleRoute('readiness', 'enable'),
     disableLiveness: toggleRoute('liveness', 'disable'),
     enableLiveness: toggleRoute('liveness', 'enable'),
+    ...docsRoutes('docs'),
+    ...docsRoutes('docs', '/api'),
   },
 };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../harness/redis.js';
 import { dashboardContract, OverviewSchema, type Overview } from './dashboard.js';
 import { ContractChecker, metricNames } from './testing/contract-checker.js';
+import { expectServesItsContract } from './testing/docs-routes.js';
 import { startDashboard, startGateway, startWorker, type RunningService } from './testing/start-services.js';
 
 const statuses = (overview: Overview) => Object.fromEntries(overview.services.map((service) => [service.id, service.status]));
@@ -74,6 +75,8 @@ describe('dashboard contract, against the running service and real upstreams', (
     dashboard.health.beginShutdown();
     expect((await api.request('GET', '/health/ready')).status).toBe(503);
   });
+
+  it('GET /openapi.json serves this contract and GET /docs the reference page rendered from it', () => expectServesItsContract(api, dashboardContract));
 
   it('every documented response was exercised', () => {
     api.expectEverythingCovered();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { healthRoutes, jsonResponse, orNull, type ServiceContract } from './common.js';
+import { docsRoutes, healthRoutes, jsonResponse, orNull, type ServiceContract } from './common.js';
 import { LastTaskSchema, TaskCountsSchema } from './api-gateway.js';
 import { TaskTypeSchema } from './worker.js';
 
@@ -69,5 +69,6 @@ export const dashboardContract: ServiceContract = {
       summary: 'Everything the page shows, gathered in parallel with a timeout per upstream call',
       responses: { 200: jsonResponse('Overview (200 even when every upstream is down)', OverviewSchema) },
     },
+    ...docsRoutes('docs'),
   },
 };

@@ -1,9 +1,21 @@
 import { z } from 'zod';
-import { errorResponse, healthRoutes, jsonResponse, LiveOkSchema, NotReadySchema, orNull, ReadySchema, type ServiceContract } from './common.js';
+import { JOB_TEXT_MAX_LENGTH } from './limits.js';
+import { docsRoutes, errorResponse, healthRoutes, jsonResponse, LiveOkSchema, NotReadySchema, orNull, ReadySchema, type ServiceContract } from './common.js';
+
+export const JOB_KINDS = ['analyse', 'summarise'] as const;
+export const JobKindSchema = z.enum(JOB_KINDS).meta({ id: 'JobKind', description: 'analyse: word and line counts; summarise: a summary from the AI provider' });
+export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const SubmitJobRequestSchema = z
   .object({
-    text: z.string().min(1).max(20_000).meta({ description: 'The text to analyse', example: 'The cat saw the dog.' }),
+    text: z
+      .string()
+      .min(1)
+      .max(JOB_TEXT_MAX_LENGTH)
+      // PostgreSQL's text cannot hold U+0000 (error 22021): refused with a 400, rather than stored altered.
+      .regex(/^[^\u0000]*$/, { error: 'must not contain the NUL character (\\u0000)' })
+      .meta({ description: 'The text to analyse or summarise (any characters but NUL)', example: 'The cat saw the dog.' }),
+    kind: JobKindSchema.default('analyse'),
   })
   .strict()
   .meta({ id: 'SubmitJobRequest' });
@@ -25,15 +37,34 @@ export const JobResultSchema = z
   .meta({ id: 'JobResult', description: 'Word and line counts and a SHA-256 of the submitted text' });
 export type JobResult = z.infer<typeof JobResultSchema>;
 
+export const SummarySchema = z
+  .object({ summary: z.string(), model: z.string() })
+  .strict()
+  .meta({ id: 'Summary', description: "The AI provider's summary of the text" });
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const SummariseRequestSchema = z
+  .object({ text: z.string().min(1).max(JOB_TEXT_MAX_LENGTH).meta({ description: 'The text to summarise', example: 'The cat saw the dog.' }) })
+  .strict()
+  .meta({ id: 'SummariseRequest' });
+
+export const SummaryAnswerSchema = z
+  .object({ summary: z.string(), model: z.string(), attempts: z.number().int().positive().meta({ description: 'HTTP attempts it took' }) })
+  .strict()
+  .meta({ id: 'SummaryAnswer' });
+export type SummaryAnswer = z.infer<typeof SummaryAnswerSchema>;
+
 export const JobSchema = z
   .object({
     id: z.uuid(),
+    kind: JobKindSchema,
     status: JobStatusSchema,
     textLength: z.number().int().positive().meta({ description: 'Characters submitted' }),
     submittedAt: z.iso.datetime(),
     startedAt: orNull(z.iso.datetime()),
     finishedAt: orNull(z.iso.datetime()),
-    result: orNull(JobResultSchema).meta({ description: 'null until the worker has processed the job' }),
+    result: orNull(JobResultSchema).meta({ description: 'An analyse job: null until the worker has processed it' }),
+    summary: orNull(SummarySchema).meta({ description: 'A summarise job: null until the worker has processed it' }),
     error: z.string().nullable(),
     workerPod: z.string().nullable().meta({ description: 'The worker pod that processed the job' }),
   })
@@ -55,6 +86,9 @@ export const WebInfoSchema = z
         version: z.number().int().nonnegative(),
         required: z.number().int().positive(),
         migrations: z.array(z.object({ version: z.number().int(), name: z.string(), appliedAt: z.iso.datetime() }).strict()),
+        runs: z
+          .array(z.object({ ranBy: z.string(), ranAt: z.iso.datetime(), applied: z.array(z.string()), version: z.number().int() }).strict())
+          .meta({ description: 'The newest runs of migrate, newest first: which pod ran it, what it applied (nothing, when the schema was up to date)' }),
       })
       .strict()
       .meta({ description: 'The schema as web found it at startup' }),
@@ -66,13 +100,15 @@ export const WebInfoSchema = z
   .meta({ id: 'WebInfo' });
 export type WebInfo = z.infer<typeof WebInfoSchema>;
 
-const ListJobsQuerySchema = z.object({ limit: z.string().regex(/^\d+$/).optional().meta({ description: '1-100, default 20' }) });
+export const ListJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'How many jobs, newest first' }),
+});
 
 export const mayaSawaContract: ServiceContract = {
   service: 'maya-sawa',
   title: 'maya-sawa web',
   description:
-    'The web container of maya-sawa-v2: submits text-analysis jobs to the maya_v2 queue (BullMQ on Redis), reads their status and results from PostgreSQL, and serves the static assets collectstatic built. Readiness fails while the schema is behind or the static assets are missing.',
+    'The web container of maya-sawa-v2: submits text-analysis and summary jobs to the maya_v2 queue (BullMQ on Redis), reads their status and results from PostgreSQL, summarises a text synchronously with the AI provider, and serves the static assets collectstatic built. Readiness fails while the schema is behind or the static assets are missing; it never depends on the AI provider.',
   defaultPort: 8000,
   requiredMetrics: ['maya_sawa_web_requests_total', 'maya_sawa_web_request_duration_seconds', 'maya_sawa_jobs_submitted_total', 'process_resident_memory_bytes'],
   routes: {
@@ -95,8 +131,8 @@ export const mayaSawaContract: ServiceContract = {
       method: 'post',
       path: '/api/jobs',
       tags: ['jobs'],
-      summary: 'Submit a text; the worker computes its statistics',
-      request: { body: { content: { 'application/json': { schema: SubmitJobRequestSchema } } } },
+      summary: 'Submit a text; the worker computes its statistics (analyse) or has the AI provider summarise it (summarise)',
+      request: { body: { required: true, content: { 'application/json': { schema: SubmitJobRequestSchema } } } },
       responses: {
         202: jsonResponse('Queued', JobSchema),
         400: errorResponse('Malformed JSON or a body that breaks SubmitJobRequest'),
@@ -119,12 +155,33 @@ export const mayaSawaContract: ServiceContract = {
       request: { params: z.object({ id: z.string() }) },
       responses: { 200: jsonResponse('The job', JobSchema), 404: errorResponse('No such job (or not a job id)') },
     },
+    summarise: {
+      method: 'post',
+      path: '/api/summaries',
+      tags: ['jobs'],
+      summary: 'Summarise a text now, with the AI provider, within AI_SYNC_TIMEOUT_MS (retries included)',
+      request: { body: { required: true, content: { 'application/json': { schema: SummariseRequestSchema } } } },
+      responses: {
+        200: jsonResponse('The summary', SummaryAnswerSchema),
+        400: errorResponse('Malformed JSON or a body that breaks SummariseRequest'),
+        502: errorResponse('The AI provider refused the request (ai_rejected)'),
+        503: errorResponse('The AI provider is unavailable: down, failing or rate limiting (ai_unavailable); Retry-After when it said'),
+        504: errorResponse('The AI provider did not answer within the timeout (ai_timeout)'),
+      },
+    },
     info: {
       method: 'get',
       path: '/api/info',
       tags: ['info'],
       summary: 'What web found at startup: schema version and migrations, the static build',
       responses: { 200: jsonResponse('Startup facts', WebInfoSchema) },
+    },
+    page: {
+      method: 'get',
+      path: '/static/',
+      tags: ['static'],
+      summary: 'The page: a small client of the jobs API (the index.html collectstatic built)',
+      responses: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } }, 404: errorResponse('Not built yet') },
     },
     static: {
       method: 'get',
@@ -134,5 +191,6 @@ export const mayaSawaContract: ServiceContract = {
       request: { params: z.object({ file: z.string() }) },
       responses: { 200: { description: 'The file', content: { 'text/html': { schema: z.string() } } }, 404: errorResponse('No such file') },
     },
+    ...docsRoutes('docs'),
   },
 };

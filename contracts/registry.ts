@@ -1,18 +1,23 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { apiGatewayContract } from './api-gateway.js';
-import { ErrorBodySchema, GLOBAL_BEHAVIOUR, type ServiceContract } from './common.js';
+import { ErrorBodySchema, GLOBAL_BEHAVIOUR, SHARED_ERROR_RESPONSES, type ServiceContract } from './common.js';
 import { dashboardContract } from './dashboard.js';
 import { mayaSawaContract } from './maya-sawa.js';
+import { openAiStandInContract } from './openai-stand-in.js';
 import { workerContract } from './worker.js';
 
-export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract, mayaSawaContract];
+export const CONTRACTS: readonly ServiceContract[] = [apiGatewayContract, workerContract, dashboardContract, mayaSawaContract, openAiStandInContract];
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
 export function buildOpenApiDocument(contract: ServiceContract): OpenApiDocument {
   const registry = new OpenAPIRegistry();
-  for (const route of Object.values(contract.routes)) registry.registerPath(route);
+  const errorBody = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } };
+  const shared = Object.entries(SHARED_ERROR_RESPONSES).map(
+    ([status, { name, description }]) => [status, registry.registerComponent('responses', name, { description, content: errorBody }).ref] as const,
+  );
+  for (const route of Object.values(contract.routes)) registry.registerPath({ ...route, responses: { ...Object.fromEntries(shared), ...route.responses } });
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../harness/redis.js';
 import { NotReadySchema, ReadySchema } from './common.js';
 import { ContractChecker, metricNames } from './testing/contract-checker.js';
+import { expectServesItsContract } from './testing/docs-routes.js';
 import { startWorker } from './testing/start-services.js';
 import { TASK_TYPES, workerContract } from './worker.js';
 
@@ -50,6 +51,8 @@ describe('worker contract, against the running service and a real Redis', () => 
     expect(NotReadySchema.parse(ready.body).reasons[0]).toMatch(/^redis: /);
     expect((await api.request('GET', '/health/live')).status).toBe(200);
   });
+
+  it('GET /openapi.json serves this contract and GET /docs the reference page rendered from it', () => expectServesItsContract(api, workerContract));
 
   it('every documented response was exercised', () => {
     api.expectEverythingCovered();

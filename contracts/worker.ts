@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { healthRoutes, type ServiceContract } from './common.js';
+import { docsRoutes, healthRoutes, type ServiceContract } from './common.js';
 import { TASK_STATUSES, TASK_TYPES } from './task-types.js';
 
 export { TASK_STATUSES, TASK_TYPES, type TaskStatus, type TaskType } from './task-types.js';
@@ -21,5 +21,5 @@ export const workerContract: ServiceContract = {
     'worker_last_task_timestamp',
     'process_resident_memory_bytes',
   ],
-  routes: { ...healthRoutes('worker') },
+  routes: { ...healthRoutes('worker'), ...docsRoutes('docs') },
 };

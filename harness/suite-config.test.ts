@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../images/catalog.js';
-import { MAX_SCENARIO_LANES, imagePinVariable, suiteConfig, type Env } from './suite-config.js';
+import { DEFAULT_FUZZ_RUNS, MAX_SCENARIO_LANES, imagePinVariable, suiteConfig, type Env } from './suite-config.js';
 
 const HOST = { cores: 2, home: '/home/someone' };
 const config = (env: Env) => suiteConfig(env, HOST);
@@ -20,6 +20,8 @@ describe('suiteConfig', () => {
       ryukDisabled: undefined,
       ryukImage: 'testcontainers/ryuk:0.14.0',
       hostOverride: undefined,
+      fuzzSeed: undefined,
+      fuzzRuns: DEFAULT_FUZZ_RUNS,
       cleanupWatchdog: undefined,
     });
   });
@@ -37,6 +39,8 @@ describe('suiteConfig', () => {
       TESTCONTAINERS_RYUK_DISABLED: 'false',
       RYUK_CONTAINER_IMAGE: 'mirror.example.com/ryuk:0.14.0',
       TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1',
+      KMS_FUZZ_SEED: '-12345',
+      KMS_FUZZ_RUNS: '5000',
       KMS_CLEANUP_WATCHDOG: '4242',
     };
     expect(config(env)).toEqual({
@@ -52,6 +56,8 @@ describe('suiteConfig', () => {
       ryukDisabled: false,
       ryukImage: 'mirror.example.com/ryuk:0.14.0',
       hostOverride: '127.0.0.1',
+      fuzzSeed: -12345,
+      fuzzRuns: 5000,
       cleanupWatchdog: 4242,
     });
   });
@@ -83,6 +89,8 @@ describe('suiteConfig', () => {
     ['KMS_DRAIN_NODE', 'worker 2', 'a node name'],
     ['TESTCONTAINERS_RYUK_DISABLED', '1', 'true or false'],
     ['KMS_CLEANUP_WATCHDOG', 'yes', 'a process id (internal: set by the suite)'],
+    ['KMS_FUZZ_SEED', '2147483648', 'the seed a fuzzer run printed (a 32-bit whole number)'],
+    ['KMS_FUZZ_RUNS', '0', 'a whole number from 1 to 1000000'],
   ])('refuses %s=%s, naming the variable and what it takes', (name, value, takes) => {
     expect(() => config({ [name]: value })).toThrow(new Error(`${name}=${value}: give ${takes}`));
   });

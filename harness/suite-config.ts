@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 /** The most scenario files that can run at once: the scenario cluster maps this many lanes' NodePorts (harness/system.ts). */
 export const MAX_SCENARIO_LANES = 4;
+/** Requests the contracts' fuzzer sends each service by default. */
+export const DEFAULT_FUZZ_RUNS = 150;
 /** testcontainers' reaper image, as testcontainers 12 names it. */
 export const DEFAULT_RYUK_IMAGE = 'testcontainers/ryuk:0.14.0';
 
@@ -42,6 +44,10 @@ export interface SuiteConfig {
   readonly ryukImage: string;
   /** TESTCONTAINERS_HOST_OVERRIDE as the user set it; unset, configureTestcontainers() may set it. */
   readonly hostOverride: string | undefined;
+  /** KMS_FUZZ_SEED: replays a run of the contracts' fuzzer; unset, each run draws its own seed. */
+  readonly fuzzSeed: number | undefined;
+  /** KMS_FUZZ_RUNS: requests the fuzzer sends each service. */
+  readonly fuzzRuns: number;
   /** KMS_CLEANUP_WATCHDOG (internal): the process whose cleanup watchdog is already running. */
   readonly cleanupWatchdog: number | undefined;
 }
@@ -212,6 +218,20 @@ export const SUITE_VARIABLES: { readonly [K in keyof SuiteConfig]: Variable<Suit
     default: "127.0.0.1 inside a container whose Docker engine runs on this host, else testcontainers' choice",
     description: "testcontainers' own: the address containers' mapped ports are reached on; a value you set is kept",
     parse: text,
+  },
+  fuzzSeed: {
+    name: 'KMS_FUZZ_SEED',
+    takes: 'the seed a fuzzer run printed (a 32-bit whole number)',
+    default: 'unset: a new seed each run',
+    description: "Replays contracts/fuzz.contract.test.ts: the same seed sends the same requests (see Fuzzing the contracts)",
+    parse: (value) => (value === undefined ? undefined : wholeNumber(value, -(2 ** 31), 2 ** 31 - 1)),
+  },
+  fuzzRuns: {
+    name: 'KMS_FUZZ_RUNS',
+    takes: 'a whole number from 1 to 1000000',
+    default: String(DEFAULT_FUZZ_RUNS),
+    description: 'Requests the fuzzer sends each service; its time bound grows in proportion',
+    parse: (value) => (value === undefined ? DEFAULT_FUZZ_RUNS : wholeNumber(value, 1, 1_000_000)),
   },
   cleanupWatchdog: {
     name: 'KMS_CLEANUP_WATCHDOG',

@@ -7,8 +7,8 @@ export { MAX_SCENARIO_LANES };
 export const NAMESPACE = 'microservices-demo';
 export const TEST_OVERLAY = 'manifests/overlays/test';
 export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
-/** Resolved when the scenario cluster starts, loaded by the one file that deploys them (scenarios/init-order). */
-export const SCENARIO_IMAGES_ON_DEMAND = ['postgres', 'maya-sawa'] as const;
+/** Resolved when the scenario cluster starts, loaded by the files that deploy maya-sawa (init-order, maya-sawa-faults). */
+export const SCENARIO_IMAGES_ON_DEMAND = ['postgres', 'maya-sawa', 'openai-stand-in'] as const;
 /** The system's workloads the scenarios act on (Deployment, Service and pods' app label share the name). */
 export const GATEWAY = 'api-gateway';
 export const DASHBOARD = 'dashboard';
@@ -20,8 +20,11 @@ export const INGRESS_HOST = 'microservices-demo.local';
 /** Fixed NodePorts of the test overlay, mapped out of the node container. */
 export const NODE_PORTS = { dashboard: 30000, apiGateway: 30080, worker: 30081 } as const;
 export type SystemNodePorts = { [service in keyof typeof NODE_PORTS]: number };
-/** maya-sawa's web Service (scenarios/init-order.test.ts): the single-pod form and the split form. */
-export const MAYA_SAWA_NODE_PORTS = { singlePod: 30800, split: 30801 } as const;
+/**
+ * maya-sawa's web Service: the single-pod form and the split form (scenarios/init-order.test.ts), the faults overlay
+ * (scenarios/maya-sawa-faults.test.ts), and that overlay's OpenAI stand-in with its test controls.
+ */
+export const MAYA_SAWA_NODE_PORTS = { singlePod: 30800, split: 30801, faults: 30802, faultsAiProvider: 30803 } as const;
 /** What `npm run up` and the benchmarks map out of the node: one system, and maya-sawa. */
 export const SYSTEM_NODE_PORTS = [...Object.values(NODE_PORTS), ...Object.values(MAYA_SAWA_NODE_PORTS)];
 

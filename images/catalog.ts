@@ -67,6 +67,9 @@ function mayaSawa(): ImageSpec {
   });
 }
 
+/** The in-cluster stand-in for the OpenAI API that maya-sawa calls (services/openai-stand-in). */
+export const OPENAI_STAND_IN = 'openai-stand-in';
+
 export const SERVICES = ['api-gateway', 'worker', 'dashboard'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -78,6 +81,7 @@ export const catalog: Record<string, ImageSpec> = Object.fromEntries(
     fromRecipe('node'),
     fromRecipe('traefik'),
     ...SERVICES.map(service),
+    service(OPENAI_STAND_IN),
     mayaSawa(),
   ].map((spec) => [spec.name, spec]),
 );

@@ -1,18 +1,28 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGatewayContract } from '../contracts/api-gateway.js';
+import type { ServiceContract } from '../contracts/common.js';
+import { dashboardContract } from '../contracts/dashboard.js';
+import { workerContract } from '../contracts/worker.js';
 import { repoRoot } from '../images/catalog.js';
+import { axeViolations } from '../harness/axe.js';
 import { launchChromium } from '../harness/browser.js';
+import { contractOperations, inspectDocsPage, responseSchema, type DocsPageReport, type Operation } from '../harness/docs-page.js';
 import { scaleDeployment } from '../harness/kube/scale.js';
 import { useScenario } from '../harness/scenario.js';
 import { seconds } from '../harness/seconds.js';
-import { DASHBOARD } from '../harness/system.js';
+import { DASHBOARD, GATEWAY } from '../harness/system.js';
 
 const REFRESH_SECONDS = 5;
 const artifacts = join(repoRoot, 'artifacts', 'dashboard-browser');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The services of the system whose API reference (GET /docs) the browser opens, and the call it tries out on each. */
+const REFERENCES: ReadonlyArray<{ service: string; contract: ServiceContract; tryIt: Operation }> = [
+  { service: GATEWAY, contract: apiGatewayContract, tryIt: 'GET /api/info' },
+  { service: 'worker', contract: workerContract, tryIt: 'GET /health/ready' },
+  { service: DASHBOARD, contract: dashboardContract, tryIt: 'GET /api/overview' },
+];
 
 type CardStatus = Record<string, string>;
 
@@ -45,7 +55,7 @@ const redisAndDependentsFlagged = (statuses: CardStatus) =>
 // The dashboard served from the cluster, in a real browser (Debian's Chromium driven by playwright-core): it shows
 // the system's health live, turns red/amber when Redis goes away, and green again when it is back.
 describe('dashboard: a person sees the system health live', () => {
-  const { cluster, clients, namespace, url } = useScenario('dashboard-browser');
+  const { cluster, clients, namespace, url, phase } = useScenario('dashboard-browser');
   let browser: Browser;
   let page: Page;
   let dashboardUrl: string;
@@ -62,6 +72,52 @@ describe('dashboard: a person sees the system health live', () => {
     await browser?.close();
   });
 
+  // Each service's API reference, served by the service itself (services/shared/src/docs), opened from the cluster
+  // while the system is healthy. maya-sawa's is opened on loopback by contracts/maya-sawa.contract.test.ts: its
+  // system deploys only in init-order, and its page needs nothing a cluster adds.
+  describe('API reference: each service renders its own contract at /docs', () => {
+    const docs = phase<{ pages: Record<string, DocsPageReport> }>('api-reference', {}, async ({ step, results, figure }) => {
+      // Side by side: each page renders in its own renderer process, and most of the wait is the cluster's answers.
+      const pages = await Promise.all(
+        REFERENCES.map(({ service, tryIt }) =>
+          step(`open ${service}'s /docs, try out ${tryIt}, run axe`, async () => {
+            const page = await inspectDocsPage(browser, `${await url(service)}/docs`, { tryIt });
+            figure(`${service}.renderSeconds`, seconds(page.renderMs));
+            return [service, page] as const;
+          }),
+        ),
+      );
+      results.pages = Object.fromEntries(pages);
+    });
+
+    it('lists every operation of the contract, and nothing else, on each service\'s page', () => {
+      for (const { service, contract } of REFERENCES) {
+        expect([...(docs.result('pages')[service]?.operations ?? [])].sort(), service).toEqual(contractOperations(contract).sort());
+      }
+    });
+
+    it('answers a call made with "try it out" from each page, by the contract', () => {
+      for (const { service, contract, tryIt } of REFERENCES) {
+        const answer = docs.result('pages')[service]?.tryIt;
+        expect(answer?.status, `${service}: ${tryIt} -> ${answer?.status} ${answer?.body.slice(0, 200)}`).toBe(200);
+        const schema = responseSchema(contract, tryIt, 200);
+        expect(schema?.safeParse(JSON.parse(answer!.body)).success, `${service}: ${tryIt} answer on the page matches the contract`).toBe(true);
+      }
+    });
+
+    it('passes axe (WCAG 2 A/AA) with the operation expanded and its answer shown', () => {
+      for (const { service } of REFERENCES) expect(docs.result('pages')[service]?.axeViolations, service).toEqual([]);
+    });
+
+    it('loads nothing from another origin (no CDN, fonts or validator: it works offline) and logs no error (none of its CSP)', () => {
+      for (const { service } of REFERENCES) {
+        const page = docs.result('pages')[service]!;
+        expect(page.offOrigin, service).toEqual([]);
+        expect(page.errors, service).toEqual([]);
+      }
+    });
+  });
+
   it('shows every service up, with response times, and worker counters that rise between refreshes', async () => {
     await waitForCards(page, allUp, 30_000);
     const responseTimes = await page.$$eval('#services li.card dd', (cells) => cells.map((cell) => cell.textContent ?? ''));
@@ -73,12 +129,7 @@ describe('dashboard: a person sees the system health live', () => {
   });
 
   it('passes an automated accessibility audit (axe: labels, contrast, structure) and does not rely on colour alone', async () => {
-    await page.evaluate(axeSource); // through the debugging protocol: the page's CSP (rightly) forbids inline scripts
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Array<{ id: string; impact: string; help: string }> }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
-      return result.violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.help}`);
-    });
+    const violations = await axeViolations(page);
     expect(violations).toEqual([]);
     const badgeWords = await page.$$eval('#services .badge-text', (nodes) => nodes.map((node) => node.textContent));
     expect(badgeWords, 'each status is also written in words').toEqual(['Up', 'Up', 'Up']);

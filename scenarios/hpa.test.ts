@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { recordHpa } from '../harness/evidence/record-hpa.js';
 import { DEFAULT_PANELS } from '../harness/evidence/write-evidence.js';
 import { DEFAULT_HPA_SYNC_PERIOD_SECONDS, readMetricResolutionSeconds, readsAboveTarget, reportsAllMetrics, scaleOutDecisionBoundSeconds, waitForHpa } from '../harness/kube/hpa.js';
+import { applyObjects } from '../harness/kube/apply.js';
 import { waitForRollout } from '../harness/kube/rollout.js';
 import { describeLoad } from '../harness/load/constant-load.js';
 import { podsAnswering } from '../harness/load/distinct-pods.js';
 import { startRampingLoad } from '../harness/load/ramp-load.js';
 import { useScenario } from '../harness/scenario.js';
+import { placementFor, placeSystem } from '../harness/scenario-system.js';
 import { seconds } from '../harness/seconds.js';
 import { GATEWAY, gatewayWorkload, TEST_OVERLAY } from '../harness/system.js';
 
@@ -27,6 +29,12 @@ const MAX_LOAD_SECONDS = 180;
 /** On top of the decision's bound from the settings: watch delivery, a loaded 2-core machine. */
 const DECISION_SLACK_SECONDS = 10;
 const HPA_PANEL = { title: 'HPA: CPU utilization (% of request) and desired replicas', series: ['cpuUtilizationPercent', 'hpaDesiredReplicas'] };
+
+interface Reapply {
+  before: number;
+  after: number;
+  desired: number;
+}
 
 interface ScaleUp {
   decisionBoundSeconds: number;
@@ -117,6 +125,28 @@ describe('hpa: the api-gateway scales out under CPU load', () => {
     it(`gets the new pods ready and serving: answers come from more than ${MIN_REPLICAS} distinct pods`, () => {
       const answering = scaleUp.result('answering');
       expect(answering.size, `pods answering /api/info on new connections: ${[...answering.keys()].join(', ')}`).toBeGreaterThan(MIN_REPLICAS);
+    });
+  });
+
+  // The harness applies with server-side apply and force (harness/kube/apply.ts), as `kubectl apply --server-side
+  // --force-conflicts` would: a replica count in the manifests would take the field back from the HPA and scale the
+  // gateway down to it. The Deployments of an HPA have none (manifests/base/api-gateway).
+  describe('a re-apply of the manifests after the scale-out', () => {
+    const reapply = phase<Reapply>('re-apply', {}, async ({ step, results, figure }) => {
+      const replicas = async () => (await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace })).spec?.replicas ?? 1;
+      results.before = await step("read the gateway's scaled-out count", replicas);
+      // This file's copy as useScenario applied it: the Deployments do not depend on the lane (only Services do).
+      const deployments = placeSystem(await cluster.render(TEST_OVERLAY), placementFor('hpa', 0)).filter((object) => object.kind === 'Deployment');
+      await step('re-apply the Deployments, server-side and forced', () => applyObjects(clients, deployments));
+      results.after = await step("read the gateway's count again", replicas);
+      results.desired = (await clients.autoscaling.readNamespacedHorizontalPodAutoscaler(hpa)).status?.desiredReplicas ?? 0;
+      figure('replicas', `${results.before} -> ${results.after} (HPA desired ${results.desired})`);
+    });
+
+    it('leaves the count the HPA scaled out to alone', () => {
+      const before = reapply.result('before');
+      expect(before, 'the gateway had scaled out before the re-apply').toBeGreaterThan(MIN_REPLICAS);
+      expect(reapply.result('after'), `the gateway's replicas after the re-apply (HPA desired ${reapply.result('desired')})`).toBe(before);
     });
   });
 });

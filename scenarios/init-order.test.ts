@@ -59,7 +59,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
 
   beforeAll(async () => {
     // The global setup resolved them (SCENARIO_IMAGES_ON_DEMAND); only this file loads them into the node.
-    await timed('images loaded', () => cluster.ensureImages(['postgres', 'maya-sawa']));
+    await timed('images loaded', () => cluster.ensureImages(['postgres', 'maya-sawa', 'openai-stand-in']));
     splitApplied = applyOverlay('split', (objects) => {
       // Each job takes at least 300 ms here, so a burst of jobs cannot be drained by one worker alone.
       const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'maya-sawa-worker') as V1Deployment;
@@ -103,7 +103,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
       expect(pod!.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
 
       const log = await clients.core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NAMESPACE, container: 'migrate', previous: true });
-      expect(log).toMatch(/migration 0002_jobs_worker_pod failed and was rolled back; the schema stays at version 1: injected failure/);
+      expect(log).toMatch(/migration 0003_jobs_kind_summary failed and was rolled back; the schema stays at version 2: injected failure/);
 
       const slices = await clients.discovery.listNamespacedEndpointSlice({ namespace: NAMESPACE, labelSelector: 'kubernetes.io/service-name=maya-sawa-web' });
       expect(slices.items.flatMap((slice) => slice.endpoints ?? []).filter((e) => e.conditions?.ready)).toEqual([]);
@@ -141,7 +141,7 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
 
     it('shows the same order in side effects: migrations recorded, then the static build, then web started', async () => {
       const info = WebInfoSchema.parse(await (await fetch(`${url}/api/info`)).json());
-      expect(info.schema.migrations.map((m) => m.name)).toEqual(['0001_create_jobs', '0002_jobs_worker_pod']);
+      expect(info.schema.migrations.map((m) => m.name)).toEqual(['0001_create_jobs', '0002_jobs_worker_pod', '0003_jobs_kind_summary']);
       expect(info.staticAssets, 'static assets present when web started').not.toBeNull();
       const newestMigration = Math.max(...info.schema.migrations.map((m) => Date.parse(m.appliedAt)));
       const built = Date.parse(info.staticAssets!.builtAt);

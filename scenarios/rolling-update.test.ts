@@ -6,6 +6,7 @@ import { setHpaBounds } from '../harness/kube/scale.js';
 import { deploymentCounts, podReady } from '../harness/kube/workload-state.js';
 import { describeLoad } from '../harness/load/constant-load.js';
 import { infoOnNewConnection } from '../harness/load/distinct-pods.js';
+import { startPersistentLoad, type PersistentLoadSummary } from '../harness/load/persistent-load.js';
 import type { LoadPlan } from '../harness/phase/run-phase.js';
 import { useScenario } from '../harness/scenario.js';
 import { seconds } from '../harness/seconds.js';
@@ -18,6 +19,10 @@ const RATE = 500; // requests per second, across CONNECTIONS keep-alive connecti
 const CONNECTIONS = 16;
 const RECONNECT_EVERY = 20; // requests per connection: connections keep moving between pods, as real clients do
 const MIN_REQUESTS = 10_000;
+/** Beside it, a client that keeps its connections and sends at full speed, as a proxy's upstream pool does. */
+const KEEP_ALIVE_CONNECTIONS = 4;
+/** What it sends depends on how fast the pods answer (~150 req/s here beside the other client, CPU-limited pods). */
+const KEEP_ALIVE_MIN_REQUESTS = 2_000;
 const ROLLOUT_TIMEOUT_MS = 150_000;
 const BROKEN = '0.3.0-broken';
 
@@ -47,21 +52,40 @@ describe('rolling update: the api-gateway changes version under load', () => {
   });
 
   describe('a new version, with the drain recipe of the test overlay', () => {
-    const rollout = phase('rollout-with-drain', {}, async ({ step, record, load, figure }) => {
+    const rollout = phase<{ keepAlive: PersistentLoadSummary }>('rollout-with-drain', {}, async ({ step, record, load, figure, results, timeline, onTeardown }) => {
       record(gateway);
       await load(await gatewayLoad(MIN_REQUESTS));
+      const keepAlive = startPersistentLoad({ url: `${await url(GATEWAY)}/api/info`, connections: KEEP_ALIVE_CONNECTIONS, maxSeconds: 240, timeline });
+      onTeardown('stop the keep-alive client', async () => {
+        results.keepAlive = await keepAlive.stop();
+        figure('keepAliveLoad', `${describeLoad(results.keepAlive)}; ${results.keepAlive.connectionsOpened} connections opened`);
+      });
       const started = Date.now();
       await step('version 0.2.0 rolled out', async () => {
         await updatePodTemplate(clients, namespace, GATEWAY, withVersion('0.2.0'));
         await waitForRollout(clients, namespace, GATEWAY, ROLLOUT_TIMEOUT_MS, diagnostics);
       });
       figure('rolloutSeconds', seconds(Date.now() - started));
+      // The last old pod is still shutting down (preStop, drain): both clients stay on until it has exited.
+      await step('the last old pod has exited', () =>
+        vi.waitFor(async () => {
+          const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: gateway.podSelector })).items;
+          expect(pods.map((pod) => pod.metadata?.labels?.['app.kubernetes.io/version'])).toEqual(pods.map(() => '0.2.0'));
+        }, { timeout: 60_000, interval: 500 }),
+      );
     });
 
     it(`fails no request over at least ${MIN_REQUESTS} requests: 0 non-2xx, 0 socket errors`, () => {
       const load = rollout.result('load');
       expect(load.sent, 'requests sent during the rollout').toBeGreaterThanOrEqual(MIN_REQUESTS);
       expect(load.non2xx + load.errors, `a rolling update must not fail a request: ${describeLoad(load)}`).toBe(0);
+    });
+
+    it(`fails no request of a client that keeps ${KEEP_ALIVE_CONNECTIONS} connections at full speed: 0 resets as old pods close`, () => {
+      const keepAlive = rollout.result('keepAlive');
+      expect(keepAlive.sent, 'requests of the keep-alive client').toBeGreaterThanOrEqual(KEEP_ALIVE_MIN_REQUESTS);
+      expect(keepAlive.connectionsOpened, 'it moved to new connections as old pods closed theirs').toBeGreaterThan(KEEP_ALIVE_CONNECTIONS);
+      expect(keepAlive.non2xx + keepAlive.errors, `a pod that shuts down must let kept connections go first: ${describeLoad(keepAlive)}`).toBe(0);
     });
 
     it('never has fewer ready replicas than desired (maxUnavailable 0, from a Deployment watch)', () => {

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   console.log(`
   dashboard     ${dashboard}/
   api-gateway   ${gateway}/api/status   (also /api/info, /health/ready, /metrics)
+  API reference ${gateway}/docs and ${dashboard}/docs   (each service renders its own contract; docs/api)
   ingress       http://${INGRESS_HOST}:${ingress.port}/   (Traefik; the Ingress routes by host name:
                   curl -H 'Host: ${INGRESS_HOST}' ${ingress.origin}/api/info
                   or, for a browser, add "${ingress.hostname} ${INGRESS_HOST}" to /etc/hosts)

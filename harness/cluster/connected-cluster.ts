@@ -4,11 +4,12 @@ import { catalog, manifestImageRef, repoRoot } from '../../images/catalog.js';
 import { run } from '../../images/docker-cli.js';
 import { normalizeImageRef } from '../../images/image-ref.js';
 import { applyObjects } from '../kube/apply.js';
+import { hpaFloors } from '../kube/hpa.js';
 import { kubeClients, type KubeClients } from '../kube/clients.js';
 import { namespaceDiagnostics } from '../kube/diagnostics.js';
 import { removeDeadNode } from '../kube/nodes.js';
 import { watchUntil } from '../kube/watch-until.js';
-import { rolledOut } from '../kube/workload-state.js';
+import { atHpaFloor, rolledOut } from '../kube/workload-state.js';
 import { renderKustomization, rewriteImages } from '../kustomize.js';
 import type { StartedAgentContainer } from './agent-container.js';
 import { imageRefs, type ClusterInfo, type NodeContainer } from './cluster-info.js';
@@ -134,13 +135,17 @@ export class ConnectedCluster {
     return objects;
   }
 
-  /** Waits (watch, deadline) until every Deployment of the namespace is fully rolled out and available. */
+  /**
+   * Waits (watch, deadline) until every Deployment of the namespace is fully rolled out and available, those an HPA
+   * manages at least at its floor (they are created at 1: see atHpaFloor).
+   */
   async waitForDeployments(namespace: string, timeoutMs = 180_000): Promise<V1Deployment[]> {
+    const floors = await hpaFloors(this.clients, namespace);
     return watchUntil<V1Deployment>(this.clients.kc, {
-      what: `every Deployment in ${namespace} to be rolled out and available`,
+      what: `every Deployment in ${namespace} to be rolled out and available${floors.size > 0 ? ', at least at its HPA\'s minReplicas' : ''}`,
       path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
       list: () => this.clients.apps.listNamespacedDeployment({ namespace }),
-      satisfied: (deployments) => deployments.length > 0 && deployments.every(rolledOut),
+      satisfied: (deployments) => deployments.length > 0 && deployments.every((deployment) => rolledOut(deployment) && atHpaFloor(deployment, floors)),
       timeoutMs,
       diagnostics: () => this.diagnostics(namespace),
     });

@@ -1,6 +1,8 @@
 import type { KubeClients } from '../kube/clients.js';
 import { ignoreNotFound } from '../kube/not-found.js';
-import { waitForRollout } from '../kube/rollout.js';
+import { updatePodTemplate, waitForRollout } from '../kube/rollout.js';
+import { waitForPods } from '../kube/wait-for.js';
+import { podReady } from '../kube/workload-state.js';
 import type { ConnectedCluster } from './connected-cluster.js';
 
 /**
@@ -21,6 +23,8 @@ export const INGRESS_CONTROLLER = {
   deployment: 'traefik',
   /** The web entrypoint's fixed NodePort, mapped out of the node container. */
   webNodePort: 30090,
+  /** The flag that names the namespaces whose Ingresses it serves (and whose Secrets it reads). */
+  namespacesFlag: '--providers.kubernetesingress.namespaces',
 } as const;
 
 export type IngressControllerMode = 'existing' | 'deployed';
@@ -46,4 +50,30 @@ export async function startIngressController(cluster: ConnectedCluster, mode: In
   const nodePort = service.spec?.ports?.find((port) => port.name === 'web')?.nodePort;
   if (!nodePort) throw new Error(`Service ${namespace}/${deployment} has no NodePort for its web port (type ${service.spec?.type})`);
   return nodePort;
+}
+
+/**
+ * Points the Traefik the suite deployed at one namespace (a scenario's copy of the system, which grants it its
+ * Secrets: manifests/base/ingress/rbac.yaml) instead of the manifests' microservices-demo, and waits until the new pod
+ * is ready. Traefik serves only namespaces that exist and grant it when it starts, so this comes after the system is
+ * applied. A controller the suite did not deploy (`existing`) is left as it is. Returns whether it rolled Traefik.
+ */
+export async function serveNamespace(cluster: ConnectedCluster, namespace: string, timeoutMs = 120_000): Promise<boolean> {
+  if (cluster.info.ingress?.mode !== 'deployed') return false;
+  const { namespace: home, deployment, namespacesFlag } = INGRESS_CONTROLLER;
+  const flag = `${namespacesFlag}=${namespace}`;
+  const current = await cluster.clients.apps.readNamespacedDeployment({ name: deployment, namespace: home });
+  if (current.spec?.template.spec?.containers[0]?.args?.includes(flag)) return false;
+  await updatePodTemplate(cluster.clients, home, deployment, (template) => {
+    const container = template.spec!.containers[0]!;
+    container.args = [...(container.args ?? []).filter((arg) => !arg.startsWith(`${namespacesFlag}=`)), flag];
+    return template;
+  });
+  const diagnostics = () => cluster.diagnostics(home);
+  const rolled = await waitForRollout(cluster.clients, home, deployment, timeoutMs, diagnostics);
+  // The old pod serves none of the namespace's routes, and a request the NodePort still sends it while it shuts down
+  // times out: done once it is gone.
+  const selector = Object.entries(rolled.spec?.selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');
+  await waitForPods(cluster.clients, { namespace: home, labelSelector: selector }, 'only the new pod, ready', (pods) => pods.length > 0 && pods.every((pod) => !pod.metadata?.deletionTimestamp && podReady(pod)), timeoutMs, diagnostics);
+  return true;
 }

@@ -26,6 +26,12 @@ export async function waitForHpa(
   return hpas.find((hpa) => hpa.metadata?.name === name)!;
 }
 
+/** The floor (minReplicas, default 1) of every Deployment an HPA of the namespace targets, by Deployment name. */
+export async function hpaFloors(clients: KubeClients, namespace: string): Promise<Map<string, number>> {
+  const hpas = (await clients.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })).items;
+  return new Map(hpas.filter((hpa) => hpa.spec?.scaleTargetRef.kind === 'Deployment').map((hpa) => [hpa.spec!.scaleTargetRef.name, hpa.spec!.minReplicas ?? 1]));
+}
+
 /** Every metric the HPA is configured with has a current value (what `kubectl get hpa` shows instead of <unknown>). */
 export function reportsAllMetrics(hpa: V2HorizontalPodAutoscaler): boolean {
   const configured = (hpa.spec?.metrics ?? []).map((metric) => metric.resource?.name);

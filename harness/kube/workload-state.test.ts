@@ -1,6 +1,6 @@
 import type { V1Deployment, V1EndpointSlice } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { readyEndpointPods, readyEndpointsByNode, rolledOut } from './workload-state.js';
+import { atHpaFloor, readyEndpointPods, readyEndpointsByNode, rolledOut } from './workload-state.js';
 
 const slice: V1EndpointSlice = {
   addressType: 'IPv4',
@@ -33,5 +33,21 @@ describe('rolledOut (a Deployment available: every replica of its current templa
     expect(rolledOut(deployment(3, { ...settled, updatedReplicas: 1 })), 'a replica of the old template').toBe(false);
     // The Available condition would be True here (maxUnavailable allows one); the suite asks for every replica.
     expect(rolledOut(deployment(3, { ...settled, availableReplicas: 1 })), 'a replica not available').toBe(false);
+  });
+});
+
+describe('atHpaFloor (a Deployment an HPA manages is created at 1 and raised to minReplicas at its first sync)', () => {
+  const withReplicas = (name: string, replicas?: number): V1Deployment => ({ metadata: { name }, spec: { ...(replicas === undefined ? {} : { replicas }), selector: {}, template: {} } });
+  const floors = new Map([['api-gateway', 2]]);
+
+  it('holds at or above the floor, and for a Deployment no HPA targets', () => {
+    expect(atHpaFloor(withReplicas('api-gateway', 2), floors)).toBe(true);
+    expect(atHpaFloor(withReplicas('api-gateway', 4), floors)).toBe(true);
+    expect(atHpaFloor(withReplicas('redis'), floors)).toBe(true);
+  });
+
+  it('does not hold below the floor, as at creation without a count (the default, 1)', () => {
+    expect(atHpaFloor(withReplicas('api-gateway'), floors)).toBe(false);
+    expect(atHpaFloor(withReplicas('api-gateway', 1), floors)).toBe(false);
   });
 });

@@ -46,6 +46,15 @@ export function rolledOut(deployment: V1Deployment): boolean {
   );
 }
 
+/**
+ * Whether a Deployment has at least the floor an HPA sets it (its minReplicas; 0 if none targets it). A Deployment
+ * an HPA manages has no count of its own in the manifests: it is created at Kubernetes' default of 1 and raised to
+ * the floor at the HPA's first sync, up to a sync period (15 s) after the HPA was created.
+ */
+export function atHpaFloor(deployment: V1Deployment, floors: ReadonlyMap<string, number>): boolean {
+  return deploymentCounts(deployment).desired >= (floors.get(deployment.metadata?.name ?? '') ?? 0);
+}
+
 /** Ready endpoints of a Service's EndpointSlices counted per node (endpoints without a nodeName count under '?'). */
 export function readyEndpointsByNode(slices: V1EndpointSlice[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A service image: the service is bundled on the host (esbuild, one ESM file), so the image build needs no
-# network; the image is the runtime plus that file (and the dashboard's static files).
+# network; the image is the runtime plus that file (and the dashboard's static files), and the API reference's
+# renderer (swagger-ui-dist, gzipped) that every service serves at /docs.
 # Env: SERVICE (folder under services/), BASE_IMAGE (the resolved node-runtime image).
 # Optional: ENTRY_POINTS (space-separated names of services/$SERVICE/src/<name>.ts, each bundled to /app/<name>.mjs,
 # for an image whose command selects the role) and DEFAULT_ENTRY (the CMD's entry point). Unset: src/main.ts only.
@@ -8,7 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 source "$here/../lib/steps.sh"
-context="$WORK_DIR/context"
+# One context per tag: WORK_DIR is per image name, and two worktrees may build the same image at once (with
+# different sources, so different tags); a shared context once shipped one's bundle under the other's tag.
+context="$WORK_DIR/context-${IMAGE_TAG##*:}"
 entry_points=${ENTRY_POINTS:-main}
 default_entry=${DEFAULT_ENTRY:-main}
 
@@ -20,6 +23,7 @@ bundle() {
       --target=node22 --format=esm --outfile="$context/$entry.mjs" --log-level=warning \
       --banner:js="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
   done
+  "$root/node_modules/.bin/tsx" "$root/services/shared/src/docs/pack-renderer.ts" "$context/docs-assets"
   if [ -d "$root/services/$SERVICE/public" ]; then cp -r "$root/services/$SERVICE/public" "$context/public"; fi
   cat > "$context/Dockerfile" <<DOCKERFILE
 FROM $BASE_IMAGE
@@ -33,4 +37,5 @@ DOCKERFILE
 
 step "bundle services/$SERVICE with esbuild" bundle
 step "build $IMAGE_TAG on $BASE_IMAGE" env DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE_TAG" "$context"
+rm -rf "$context"
 steps_summary

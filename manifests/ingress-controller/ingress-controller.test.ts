@@ -5,6 +5,8 @@ import type {
   KubernetesObject,
   V1ClusterRole,
   V1ClusterRoleBinding,
+  V1Role,
+  V1RoleBinding,
   V1Container,
   V1Deployment,
   V1Ingress,
@@ -15,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { imageSpec, manifestImageRef } from '../../images/catalog.js';
 import { INGRESS_CONTROLLER } from '../../harness/cluster/ingress-controller.js';
+import { NAMESPACE } from '../../harness/system.js';
 import { renderKustomization } from '../../harness/kustomize.js';
 import { describeObject, validateObject } from '../validate.js';
 
@@ -39,8 +42,8 @@ const args = container.args ?? [];
 const flag = (name: string): string | undefined => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const containerPort = (name: string): number | undefined => container.ports?.find((port) => port.name === name)?.containerPort;
 
-/** Whether a ClusterRole grants a verb on a resource of an API group. */
-function allows(role: V1ClusterRole, group: string, resource: string, verb: string): boolean {
+/** Whether a (Cluster)Role grants a verb on a resource of an API group. */
+function allows(role: V1ClusterRole | V1Role, group: string, resource: string, verb: string): boolean {
   return (role.rules ?? []).some((rule) => rule.apiGroups?.includes(group) && rule.resources?.includes(resource) && rule.verbs.includes(verb));
 }
 
@@ -100,13 +103,12 @@ describe('ingress controller (manifests/ingress-controller/traefik)', () => {
     expect(Object.entries(service.spec?.selector ?? {}).every(([k, v]) => deployment.spec?.template.metadata?.labels?.[k] === v)).toBe(true);
   });
 
-  it('is ready only when Traefik answers /ping, on the entrypoint that serves it', () => {
+  it('is ready only when Traefik answers /ping, alive while that entrypoint accepts connections', () => {
     expect(flag('ping')).toBe('true');
     const pingEntrypoint = flag('ping.entrypoint') ?? 'traefik';
     expect(flag(`entrypoints.${pingEntrypoint}.address`)).toBe(`:${containerPort(pingEntrypoint)}/tcp`);
-    for (const probe of [container.readinessProbe, container.livenessProbe]) {
-      expect(probe?.httpGet).toEqual({ path: '/ping', port: pingEntrypoint });
-    }
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/ping', port: pingEntrypoint });
+    expect(container.livenessProbe?.tcpSocket).toEqual({ port: pingEntrypoint });
   });
 
   it('watches Ingresses and balances over EndpointSlice endpoints (not the ClusterIP), with no calls out of the cluster', () => {
@@ -121,13 +123,27 @@ describe('ingress controller (manifests/ingress-controller/traefik)', () => {
     const binding = named<V1ClusterRoleBinding>(controller, 'ClusterRoleBinding', 'traefik-ingress-controller');
     const role = named<V1ClusterRole>(controller, 'ClusterRole', binding.roleRef.name);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: deployment.spec?.template.spec?.serviceAccountName, namespace: INGRESS_CONTROLLER.namespace }]);
-    const reads: Array<[string, string]> = [['', 'services'], ['', 'secrets'], ['', 'nodes'], ['discovery.k8s.io', 'endpointslices'], ['networking.k8s.io', 'ingresses'], ['networking.k8s.io', 'ingressclasses']];
+    const reads: Array<[string, string]> = [['', 'services'], ['', 'nodes'], ['discovery.k8s.io', 'endpointslices'], ['networking.k8s.io', 'ingresses'], ['networking.k8s.io', 'ingressclasses']];
     for (const [group, resource] of reads) {
-      for (const verb of ['get', 'list', 'watch']) expect(allows(role, group, resource, verb), `${verb} ${group}/${resource}`).toBe(true);
+      for (const verb of ['list', 'watch']) expect(allows(role, group, resource, verb), `${verb} ${group}/${resource}`).toBe(true);
+      // Traefik reads through informers only: a single Secret is not to be fetched by name either.
+      expect(allows(role, group, resource, 'get'), `get ${group}/${resource}`).toBe(false);
     }
     expect(allows(role, 'networking.k8s.io', 'ingresses/status', 'update')).toBe(true);
     const writes = (role.rules ?? []).filter((rule) => rule.verbs.some((verb) => !['get', 'list', 'watch'].includes(verb)));
     expect(writes.flatMap((rule) => rule.resources)).toEqual(['ingresses/status']);
+    for (const verb of ['get', 'list', 'watch']) expect(allows(role, '', 'secrets', verb), `${verb} secrets cluster-wide`).toBe(false);
+  });
+
+  it("reads Secrets only in the namespace it serves, the system's, which grants them to its ServiceAccount", () => {
+    expect(flag('providers.kubernetesingress.namespaces')).toBe(NAMESPACE);
+    for (const [dir, objects] of Object.entries(systems)) {
+      const binding = named<V1RoleBinding>(objects, 'RoleBinding', 'ingress-controller-secrets');
+      const role = named<V1Role>(objects, binding.roleRef.kind, binding.roleRef.name);
+      expect(binding.subjects, dir).toEqual([{ kind: 'ServiceAccount', name: deployment.spec?.template.spec?.serviceAccountName, namespace: INGRESS_CONTROLLER.namespace }]);
+      expect([binding.metadata?.namespace, role.metadata?.namespace], dir).toEqual([NAMESPACE, NAMESPACE]);
+      expect(role.rules, dir).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] }]);
+    }
   });
 
   it('runs unprivileged: non-root, read-only root filesystem, no capabilities, /tmp an emptyDir', () => {

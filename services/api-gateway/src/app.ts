@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import openapi from '../../../contracts/openapi/api-gateway.openapi.json' with { type: 'json' };
 import { Gauge } from 'prom-client';
 import type { ServiceIdentity } from '../../shared/src/config.js';
 import { healthRouter, type HealthState } from '../../shared/src/health.js';
@@ -34,6 +35,8 @@ export function createApp(deps: GatewayDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     metrics,
+    openapi,
+    docsAlsoUnder: ['/api'],
     mountRoutes(app) {
       app.use(healthRouter(deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]));
       app.use(statusRouter({ identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs }));

@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Overview } from '../../../contracts/dashboard.js';
+import openapi from '../../../contracts/openapi/dashboard.openapi.json' with { type: 'json' };
 import { healthRouter, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
@@ -25,7 +26,8 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 /** The dashboard: the page (static files), GET /api/overview, probes and metrics. Never listens. */
 export function createApp(deps: DashboardDeps): Express {
   const metrics = createAppMetrics('dashboard');
-  const serveStatic = express.static(deps.staticDir, { index: 'index.html', maxAge: 0, fallthrough: true });
+  // No redirect to add a slash to a directory: the page has none, so such a path is an unknown one (JSON 404).
+  const serveStatic = express.static(deps.staticDir, { index: 'index.html', maxAge: 0, fallthrough: true, redirect: false });
   // Static files have no route template: label them "static", and anything static does not find stays "unmatched".
   const staticFiles: RequestHandler = (req, res, next) => {
     const locals = res.locals as MetricsLocals;
@@ -39,6 +41,7 @@ export function createApp(deps: DashboardDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     metrics,
+    openapi,
     mountRoutes(app) {
       app.use(securityHeaders);
       // Readiness depends on nothing else: the page itself reports the other services.

@@ -1,32 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, JobResult } from '../../../contracts/maya-sawa.js';
+import type { Job, JobKind, JobResult, Summary } from '../../../contracts/maya-sawa.js';
 import type { Pool } from './db.js';
 
 interface JobRow {
   id: string;
+  kind: JobKind;
   status: Job['status'];
   text_length: number;
   submitted_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
   result: JobResult | null;
+  summary: Summary | null;
   error: string | null;
   worker_pod: string | null;
 }
 
-const COLUMNS = 'id, status, char_length(text) AS text_length, submitted_at, started_at, finished_at, result, error, worker_pod';
+const COLUMNS = 'id, kind, status, char_length(text) AS text_length, submitted_at, started_at, finished_at, result, summary, error, worker_pod';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 function toJob(row: JobRow): Job {
   return {
     id: row.id,
+    kind: row.kind,
     status: row.status,
     textLength: row.text_length,
     submittedAt: row.submitted_at.toISOString(),
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),
     result: row.result,
+    summary: row.summary,
     error: row.error,
     workerPod: row.worker_pod,
   };
@@ -38,8 +42,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class JobsRepository {
   constructor(private readonly pool: Pool) {}
 
-  async create(text: string): Promise<Job> {
-    const result = await this.pool.query<JobRow>(`INSERT INTO jobs (id, text, status) VALUES ($1, $2, 'queued') RETURNING ${COLUMNS}`, [randomUUID(), text]);
+  async create(text: string, kind: JobKind = 'analyse'): Promise<Job> {
+    const result = await this.pool.query<JobRow>(`INSERT INTO jobs (id, text, kind, status) VALUES ($1, $2, $3, 'queued') RETURNING ${COLUMNS}`, [randomUUID(), text, kind]);
     return toJob(result.rows[0]!);
   }
 
@@ -54,17 +58,26 @@ export class JobsRepository {
     return result.rows.map(toJob);
   }
 
-  /** Marks the job as being processed by `workerPod`; returns its text, or undefined if there is no such job. */
-  async start(id: string, workerPod: string): Promise<string | undefined> {
-    const result = await this.pool.query<{ text: string }>(
-      `UPDATE jobs SET status = 'processing', started_at = now(), worker_pod = $2 WHERE id = $1 RETURNING text`,
+  /**
+   * Claims the job for `workerPod`: its text and kind, or `done` if it was already completed (a queue message
+   * delivered again, e.g. after a worker crashed between finishing and acknowledging: it is not done twice), or
+   * undefined if there is no such job.
+   */
+  async start(id: string, workerPod: string): Promise<{ text: string; kind: JobKind } | 'done' | undefined> {
+    const result = await this.pool.query<{ text: string; kind: JobKind }>(
+      `UPDATE jobs SET status = 'processing', started_at = now(), worker_pod = $2 WHERE id = $1 AND status <> 'done' RETURNING text, kind`,
       [id, workerPod],
     );
-    return result.rows[0]?.text;
+    if (result.rows[0]) return result.rows[0];
+    const exists = await this.pool.query(`SELECT 1 FROM jobs WHERE id = $1`, [id]);
+    return exists.rowCount ? 'done' : undefined;
   }
 
-  async complete(id: string, result: JobResult): Promise<void> {
-    await this.pool.query(`UPDATE jobs SET status = 'done', finished_at = now(), result = $2, error = NULL WHERE id = $1`, [id, JSON.stringify(result)]);
+  /** Records the result, once: false if the job was already done. */
+  async complete(id: string, outcome: { result: JobResult } | { summary: Summary }): Promise<boolean> {
+    const [column, value] = 'result' in outcome ? ['result', outcome.result] : ['summary', outcome.summary];
+    const updated = await this.pool.query(`UPDATE jobs SET status = 'done', finished_at = now(), ${column} = $2, error = NULL WHERE id = $1 AND status <> 'done'`, [id, JSON.stringify(value)]);
+    return (updated.rowCount ?? 0) > 0;
   }
 
   async fail(id: string, error: string): Promise<void> {

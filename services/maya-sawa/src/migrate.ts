@@ -7,14 +7,14 @@ import { configOrExit } from '../../shared/src/config-or-exit.js';
 import { migrate, MigrationError } from './migrator.js';
 
 const config = configOrExit('maya-sawa-migrate', () => loadMigrateConfig(process.env));
-const logger = createLogger({ name: 'maya-sawa-migrate', version: process.env.SERVICE_VERSION ?? '0.1.0', pod: process.env.POD_NAME ?? 'local' }, 'info');
+const logger = createLogger({ name: 'maya-sawa-migrate', version: process.env.SERVICE_VERSION ?? '0.1.0', pod: config.pod }, 'info');
 const pool = createPool(config.database, { max: 1, applicationName: 'maya-sawa-migrate' });
 
 let code = 0;
 try {
   const reachable = await waitForDatabase(pool, config.waitMs, (error) => logger.info({ err: error }, 'waiting for the database'));
   if (!reachable.ok) throw new Error(`the database did not accept connections within ${config.waitMs / 1000} s: ${reachable.error}`);
-  const result = await migrate(pool, { injectFailure: config.injectFailure, log: logger });
+  const result = await migrate(pool, { injectFailure: config.injectFailure, log: logger, ranBy: config.pod });
   logger.info({ applied: result.applied, schemaVersion: result.version }, result.applied.length > 0 ? 'migrations applied' : 'schema already up to date');
 } catch (error) {
   code = 1;

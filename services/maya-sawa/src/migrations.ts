@@ -31,6 +31,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN worker_pod text;
       CREATE INDEX jobs_submitted_at ON jobs (submitted_at DESC);`,
   },
+  {
+    version: 3,
+    name: '0003_jobs_kind_summary',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN kind text NOT NULL DEFAULT 'analyse' CHECK (kind IN ('analyse', 'summarise'));
+      ALTER TABLE jobs ADD COLUMN summary jsonb;`,
+  },
 ];
 
 /** The schema version this build's web and worker need: the newest migration. */
@@ -38,3 +45,6 @@ export const REQUIRED_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) =>
 
 /** The table the migrator records applied migrations in. */
 export const MIGRATIONS_TABLE = 'maya_schema_migrations';
+
+/** The table every run of migrate is recorded in, whether it applied anything or not. */
+export const MIGRATE_RUNS_TABLE = 'maya_migrate_runs';

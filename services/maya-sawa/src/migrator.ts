@@ -1,6 +1,6 @@
 import { Umzug, type UmzugStorage } from 'umzug';
 import type { Pool, PoolClient } from './db.js';
-import { MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations.js';
+import { MIGRATE_RUNS_TABLE, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations.js';
 
 /** Every migrator (several web pods' init containers may run at once) takes this lock, so one runs at a time. */
 const LOCK_KEY = 7_300_220_001;
@@ -14,6 +14,8 @@ export interface MigrateOptions {
   /** Test-only fault: the newest pending migration fails after its statements, inside its transaction. */
   injectFailure?: boolean;
   log?: MigrationLog;
+  /** Who ran it, recorded with the run (the pod's name). */
+  ranBy?: string;
 }
 
 export interface MigrateResult {
@@ -40,6 +42,14 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
   version integer PRIMARY KEY,
   name text NOT NULL UNIQUE,
   applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+)`;
+
+const CREATE_RUNS_TABLE = `CREATE TABLE IF NOT EXISTS ${MIGRATE_RUNS_TABLE} (
+  id bigserial PRIMARY KEY,
+  ran_by text NOT NULL,
+  ran_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  applied text[] NOT NULL,
+  schema_version integer NOT NULL
 )`;
 
 /** Applied migrations are recorded inside their own transaction (see `up`), so logging here is idempotent. */
@@ -87,6 +97,7 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(CREATE_TABLE);
+    await client.query(CREATE_RUNS_TABLE);
     const newest = Math.max(...migrations.map((migration) => migration.version));
     const umzug = new Umzug<PoolClient>({
       context: client,
@@ -112,8 +123,11 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
       })),
     });
     try {
-      const applied = await umzug.up();
-      return { applied: applied.map((migration) => migration.name), version: await schemaVersion(client) };
+      const applied = (await umzug.up()).map((migration) => migration.name);
+      const version = await schemaVersion(client);
+      // Every successful run is recorded, also one that found nothing to do: a re-run's evidence that it was a no-op.
+      await client.query(`INSERT INTO ${MIGRATE_RUNS_TABLE} (ran_by, applied, schema_version) VALUES ($1, $2, $3)`, [options.ranBy ?? 'unknown', applied, version]);
+      return { applied, version };
     } catch (error) {
       // Umzug wraps what `up` threw; hand back our own error, which names the migration and the version kept.
       const cause = error instanceof Error ? error.cause : undefined;
@@ -123,4 +137,22 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     client.release();
   }
+}
+
+export interface MigrateRun {
+  ranBy: string;
+  ranAt: Date;
+  applied: string[];
+  version: number;
+}
+
+/** The newest runs of migrate, newest first (none before the first run). */
+export async function migrateRuns(db: Pool | PoolClient, limit = 20): Promise<MigrateRun[]> {
+  const exists = await db.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [MIGRATE_RUNS_TABLE]);
+  if (!exists.rows[0]?.present) return [];
+  const result = await db.query<{ ran_by: string; ran_at: Date; applied: string[]; schema_version: number }>(
+    `SELECT ran_by, ran_at, applied, schema_version FROM ${MIGRATE_RUNS_TABLE} ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return result.rows.map((row) => ({ ranBy: row.ran_by, ranAt: row.ran_at, applied: row.applied, version: row.schema_version }));
 }

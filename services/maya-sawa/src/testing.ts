@@ -4,7 +4,8 @@ import { start } from '../../shared/src/server.js';
 import { silentLogger } from '../../shared/src/testing/helpers.js';
 import { createWebApp } from './app.js';
 import { createPool, type Pool } from './db.js';
-import { jobProcessor } from './job-processor.js';
+import { AiClient } from './ai-client.js';
+import { jobProcessor, WORKER_AI_POLICY } from './job-processor.js';
 import { JobsRepository } from './jobs-repository.js';
 import { createQueue, createQueueWorker } from './queue.js';
 import { inspectStartup } from './startup.js';
@@ -19,7 +20,14 @@ export interface RunningWeb {
 
 const redisConfig = (url: string) => ({ url, password: undefined, pingTimeoutMs: 500, commandTimeoutMs: 1000 });
 
-export async function startWeb(options: { databaseUrl: string; redisUrl: string; staticDir: string; pod?: string }): Promise<RunningWeb> {
+export interface AiEndpoint {
+  baseUrl: string;
+  apiKey: string;
+}
+
+const aiClient = (ai: AiEndpoint, requestTimeoutMs = 2_000) => new AiClient({ baseUrl: ai.baseUrl, apiKey: ai.apiKey, model: 'gpt-4o-mini', requestTimeoutMs });
+
+export async function startWeb(options: { databaseUrl: string; redisUrl: string; staticDir: string; ai: AiEndpoint; aiSyncTimeoutMs?: number; pod?: string }): Promise<RunningWeb> {
   const logger = silentLogger();
   const pool = createPool({ url: options.databaseUrl });
   const redis = createRedisClient({ ...redisConfig(options.redisUrl), connectionName: 'maya-sawa-web-test' }, logger);
@@ -38,6 +46,8 @@ export async function startWeb(options: { databaseUrl: string; redisUrl: string;
     staticDir: options.staticDir,
     startup: await inspectStartup(pool, options.staticDir),
     redisPingTimeoutMs: 500,
+    ai: aiClient(options.ai),
+    aiSyncTimeoutMs: options.aiSyncTimeoutMs ?? 3_000,
   });
   const server = await start(app, 0, '127.0.0.1');
   return {
@@ -52,9 +62,10 @@ export async function startWeb(options: { databaseUrl: string; redisUrl: string;
   };
 }
 
-export async function startQueueWorker(options: { databaseUrl: string; redisUrl: string; pod: string }): Promise<{ close(): Promise<void> }> {
+export async function startQueueWorker(options: { databaseUrl: string; redisUrl: string; pod: string; ai: AiEndpoint }): Promise<{ close(): Promise<void> }> {
   const pool = createPool({ url: options.databaseUrl });
-  const worker = createQueueWorker(redisConfig(options.redisUrl), jobProcessor({ jobs: new JobsRepository(pool), logger: silentLogger(), workerPod: options.pod, minJobMs: 0 }), 2);
+  const processor = jobProcessor({ jobs: new JobsRepository(pool), logger: silentLogger(), workerPod: options.pod, minJobMs: 0, ai: aiClient(options.ai), aiPolicy: WORKER_AI_POLICY });
+  const worker = createQueueWorker(redisConfig(options.redisUrl), processor, 2);
   worker.on('error', () => undefined);
   return {
     async close() {

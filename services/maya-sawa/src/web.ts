@@ -1,6 +1,7 @@
 // Main container: the HTTP API on PORT (8000) and the static assets collectstatic built.
 import { closeRedis, connectInBackground, createRedisClient } from '../../shared/src/redis.js';
 import { runService } from '../../shared/src/run-service.js';
+import { AiClient } from './ai-client.js';
 import { createWebApp } from './app.js';
 import { loadWebConfig } from './config.js';
 import { createPool } from './db.js';
@@ -16,7 +17,7 @@ await runService({
     pool.on('error', (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
     const redis = createRedisClient({ ...config.redis, connectionName: `maya-sawa-web:${config.identity.pod}` }, logger);
     connectInBackground(redis, logger);
-    const queue = createQueue(config.redis);
+    const queue = createQueue(config.broker);
     queue.on('error', (error) => logger.warn({ err: error.message }, 'queue connection error'));
 
     const startup = await inspectStartup(pool, config.staticDir);
@@ -34,6 +35,9 @@ await runService({
         staticDir: config.staticDir,
         startup,
         redisPingTimeoutMs: config.redis.pingTimeoutMs,
+        // Readiness never looks at the AI provider: its outage must not take the site out of rotation.
+        ai: new AiClient(config.ai),
+        aiSyncTimeoutMs: config.aiSyncTimeoutMs,
       }),
       shutdownSteps: (server) => [
         { name: 'close http server', run: () => server.close() },

@@ -6,7 +6,8 @@ import { createShutdown, installCrashHandlers } from '../../shared/src/shutdown.
 import { loadWorkerConfig, QUEUE_NAME } from './config.js';
 import { createPool } from './db.js';
 import { configOrExit } from '../../shared/src/config-or-exit.js';
-import { jobProcessor } from './job-processor.js';
+import { AiClient } from './ai-client.js';
+import { jobProcessor, WORKER_AI_POLICY } from './job-processor.js';
 import { JobsRepository } from './jobs-repository.js';
 import { createQueueWorker } from './queue.js';
 
@@ -17,8 +18,15 @@ installCrashHandlers(logger);
 
 const pool = createPool(config.database, { applicationName: 'maya-sawa-worker' });
 pool.on('error', (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection failed'));
-const processor = jobProcessor({ jobs: new JobsRepository(pool), logger, workerPod: config.identity.pod, minJobMs: config.minJobMs });
-const worker = createQueueWorker(config.redis, processor, config.concurrency);
+const processor = jobProcessor({
+  jobs: new JobsRepository(pool),
+  logger,
+  workerPod: config.identity.pod,
+  minJobMs: config.minJobMs,
+  ai: new AiClient(config.ai),
+  aiPolicy: WORKER_AI_POLICY,
+});
+const worker = createQueueWorker(config.broker, processor, config.concurrency);
 worker.on('error', (error) => logger.warn({ err: error.message }, 'queue connection error'));
 worker.on('failed', (job, error) => logger.error({ jobId: job?.data.jobId, err: error.message }, 'job attempt failed'));
 logger.info({ queue: QUEUE_NAME, concurrency: config.concurrency }, 'maya-sawa worker starting');

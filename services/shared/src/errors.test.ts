@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBodySchema } from '../../../contracts/common.js';
+import { JSON_BODY_LIMIT_BYTES } from '../../../contracts/limits.js';
 import { createServiceApp } from './http-app.js';
 import { createAppMetrics } from './metrics.js';
 import { start, type RunningServer } from './server.js';
 import { silentLogger } from './testing/helpers.js';
+import { demoOpenApi } from './testing/openapi.js';
 
 describe('error answers', () => {
   let server: RunningServer;
@@ -11,6 +13,7 @@ describe('error answers', () => {
   beforeAll(async () => {
     const app = createServiceApp({
       logger: silentLogger(),
+      openapi: demoOpenApi,
       metrics: createAppMetrics('errors_demo'),
       mountRoutes(app) {
         app.post('/echo', (req, res) => void res.json({ received: req.body as unknown }));
@@ -45,10 +48,14 @@ describe('error answers', () => {
     expect(await response.json()).toEqual({ received: { name: 'x' } });
   });
 
-  it('answers an oversized body with 413', async () => {
-    const response = await post('/echo', JSON.stringify({ blob: 'x'.repeat(100_000) }));
-    expect(response.status).toBe(413);
-    expect(ErrorBodySchema.parse(await response.json()).error).toBe('payload_too_large');
+  it('parses a body of JSON_BODY_LIMIT_BYTES, and answers one byte more with 413', async () => {
+    const bodyOf = (bytes: number) => `{"blob": "x"}${' '.repeat(bytes - '{"blob": "x"}'.length)}`;
+    const atLimit = await post('/echo', bodyOf(JSON_BODY_LIMIT_BYTES));
+    expect(atLimit.status).toBe(200);
+    expect(await atLimit.json()).toEqual({ received: { blob: 'x' } });
+    const overLimit = await post('/echo', bodyOf(JSON_BODY_LIMIT_BYTES + 1));
+    expect(overLimit.status).toBe(413);
+    expect(ErrorBodySchema.parse(await overLimit.json()).error).toBe('payload_too_large');
   });
 
   it('answers an unknown route with a JSON 404', async () => {

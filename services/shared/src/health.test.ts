@@ -9,6 +9,7 @@ import { redisReadinessCheck, type Redis } from './redis.js';
 import { start, type RunningServer } from './server.js';
 import { connectedClient, eventually, redisUrlOnPort, silentLogger } from './testing/helpers.js';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.js';
+import { demoOpenApi } from './testing/openapi.js';
 
 describe('liveness and readiness', () => {
   let container: StartedRedisContainer;
@@ -23,6 +24,7 @@ describe('liveness and readiness', () => {
     redis = await connectedClient(redisUrlOnPort(proxy.port));
     const app = createServiceApp({
       logger: silentLogger(),
+      openapi: demoOpenApi,
       metrics: createAppMetrics('health_demo'),
       mountRoutes(app) {
         app.use(healthRouter(health, [redisReadinessCheck(redis, 300)]));

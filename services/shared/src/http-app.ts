@@ -1,4 +1,8 @@
 import express, { type Express } from 'express';
+import { JSON_BODY_LIMIT_BYTES } from '../../../contracts/limits.js';
+import { canonicalPathsOnly } from './canonical-path.js';
+import { docsRouter, type OpenApiDocument } from './docs/docs-router.js';
+import { DocsAssets } from './docs/renderer-assets.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogger, type Logger } from './logger.js';
 import type { AppMetrics } from './metrics.js';
@@ -6,21 +10,35 @@ import type { AppMetrics } from './metrics.js';
 export interface ServiceAppOptions {
   logger: Logger;
   metrics: AppMetrics;
+  /** The service's committed contract (contracts/openapi), served at /openapi.json and rendered at /docs. */
+  openapi: OpenApiDocument;
+  /** Prefixes that serve the docs too (the gateway's /api: the only prefix the Ingress routes to it). */
+  docsAlsoUnder?: readonly string[];
   /** Adds the service's own routes. */
   mountRoutes(app: Express): void;
 }
 
 /**
  * The Express app every service shares: request metrics and logs around everything, JSON bodies parsed (a
- * malformed one answers 400), the service's routes, GET /metrics, then the JSON 404 and error handlers.
+ * malformed one answers 400, one over JSON_BODY_LIMIT_BYTES 413), OPTIONS and paths that are not canonical refused alike
+ * everywhere, its API reference (GET /openapi.json, /docs), the service's routes, GET /metrics, then the JSON 404 and
+ * error handlers.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(options.metrics.httpMiddleware);
-  app.use(requestLogger(options.logger));
-  app.use(express.json({ limit: '64kb' }));
+  // No weak ETag (a SHA-1 of every body): these answers are dynamic JSON that no client revalidates.
+  app.set('etag', false);
+  app.use(options.metrics.httpMiddleware(requestLogger(options.logger)));
+  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
+  // No route takes OPTIONS (no cross-origin caller is served), so it gets the JSON 404 of any method a path lacks,
+  // everywhere: Express's Routers would otherwise answer it 200 text/plain for their own paths only.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? notFoundHandler(req, res, next) : next()));
+  app.use(canonicalPathsOnly);
+  const docs = docsRouter(options.openapi, new DocsAssets());
+  // One mount per prefix: Express 5 mounts a path array holding '/' only under the other paths.
+  for (const prefix of ['/', ...(options.docsAlsoUnder ?? [])]) app.use(prefix, docs);
   options.mountRoutes(app);
   app.get('/metrics', options.metrics.handler);
   app.use(notFoundHandler);

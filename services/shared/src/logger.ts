@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel, ServiceIdentity } from './config.js';
 
@@ -36,25 +36,14 @@ export function createBootstrapLogger(service: string): Logger {
 /**
  * Logs each finished request at debug (under load, one line per request would drown everything else), except
  * 5xx answers other than probes and scrapes, at error. A failing readiness probe is reported by its dependency's
- * own logs, not once per probe.
+ * own logs, not once per probe. Called by the metrics middleware when a response finishes (one listener for both).
  */
-export function requestLogger(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const startedAt = process.hrtime.bigint();
-    res.once('finish', () => {
-      const quiet = req.path.startsWith('/health/') || req.path === '/metrics';
-      const level = !quiet && res.statusCode >= 500 ? 'error' : 'debug';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
-        },
-        'request finished',
-      );
-    });
-    next();
+export function requestLogger(logger: Logger): (req: Request, res: Response, durationMs: number) => void {
+  return (req, res, durationMs) => {
+    const level = res.statusCode >= 500 && !isProbeOrScrape(req.path) ? 'error' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level]({ method: req.method, path: req.path, status: res.statusCode, durationMs }, 'request finished');
   };
 }
+
+const isProbeOrScrape = (path: string) => path.startsWith('/health/') || path === '/metrics';

@@ -4,6 +4,7 @@ import { createServiceApp } from './http-app.js';
 import { createAppMetrics, type AppMetrics } from './metrics.js';
 import { start, type RunningServer } from './server.js';
 import { silentLogger } from './testing/helpers.js';
+import { demoOpenApi } from './testing/openapi.js';
 
 describe('HTTP metrics', () => {
   let server: RunningServer;
@@ -13,6 +14,7 @@ describe('HTTP metrics', () => {
     metrics = createAppMetrics('demo');
     const app = createServiceApp({
       logger: silentLogger(),
+      openapi: demoOpenApi,
       metrics,
       mountRoutes(app) {
         const items = Router();

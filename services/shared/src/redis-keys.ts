@@ -32,6 +32,9 @@ export const redisKeys = {
 
   /** Hash: a snapshot of Redis INFO taken by metrics_collection. */
   redisSnapshot: `${PREFIX}:metrics:redis-snapshot`,
+
+  /** String, test toggle: milliseconds of CPU work added to every task run (read only with ENABLE_TEST_TOGGLES=true). */
+  testTaskCpuMs: `${PREFIX}:test:task-cpu-ms`,
 } as const;
 
 export const taskCountField = (type: TaskType, status: TaskStatus): string => `${type}:${status}`;

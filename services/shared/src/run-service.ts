@@ -44,7 +44,7 @@ export async function runService<Config extends BaseConfig>(service: ServiceDefi
   const health = new HealthState();
 
   const wiring = await service.wire({ config, logger, health });
-  const server = await start(wiring.app, config.port, config.host);
+  const server = await start(wiring.app, config.port, config.host, { shuttingDown: () => health.shuttingDown });
   createShutdown({
     logger,
     health,

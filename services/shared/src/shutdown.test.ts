@@ -6,6 +6,7 @@ import { createAppMetrics } from './metrics.js';
 import { start, type RunningServer } from './server.js';
 import { createShutdown } from './shutdown.js';
 import { silentLogger } from './testing/helpers.js';
+import { demoOpenApi } from './testing/openapi.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,6 +20,7 @@ function gate(): { opened: Promise<void>; open(): void } {
 async function startSlowServer(health: HealthState, slow = gate(), slowEntered = gate()): Promise<RunningServer> {
   const app = createServiceApp({
     logger: silentLogger(),
+    openapi: demoOpenApi,
     metrics: createAppMetrics('shutdown_demo'),
     mountRoutes(app) {
       app.use(healthRouter(health, []));

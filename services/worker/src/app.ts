@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import openapi from '../../../contracts/openapi/worker.openapi.json' with { type: 'json' };
 import { healthRouter, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
@@ -18,6 +19,7 @@ export function createApp(deps: WorkerAppDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     metrics: deps.metrics.app,
+    openapi,
     mountRoutes(app) {
       app.use(healthRouter(deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]));
     },

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { baseEnvShape, integerVar, parseEnv, redisEnvShape, toBaseConfig, toRedisConfig, type BaseConfig, type Env, type RedisConfig } from '../../shared/src/config.js';
+import { baseEnvShape, booleanVar, integerVar, parseEnv, redisEnvShape, toBaseConfig, toRedisConfig, type BaseConfig, type Env, type RedisConfig } from '../../shared/src/config.js';
 
 export const SERVICE_NAME = 'worker';
 
@@ -14,6 +14,7 @@ const envSchema = z.object({
   ),
   LEDGER_MAX_ENTRIES: integerVar({ min: 1, max: 100_000, default: 1000 }),
   DATA_RETENTION_SECONDS: integerVar({ min: 1, max: 86_400, default: 300 }),
+  ENABLE_TEST_TOGGLES: booleanVar(false),
 });
 
 export interface WorkerConfig extends BaseConfig {
@@ -21,6 +22,8 @@ export interface WorkerConfig extends BaseConfig {
   taskIntervalSeconds: number;
   ledgerMaxEntries: number;
   dataRetentionMs: number;
+  /** Test overlay only: the scenarios may add CPU work to every task run (test-cpu-load.ts). */
+  enableTestToggles: boolean;
 }
 
 /** Throws a ConfigError naming each missing or invalid variable. */
@@ -32,5 +35,6 @@ export function loadConfig(env: Env): WorkerConfig {
     taskIntervalSeconds: parsed.TASK_INTERVAL_SECONDS,
     ledgerMaxEntries: parsed.LEDGER_MAX_ENTRIES,
     dataRetentionMs: parsed.DATA_RETENTION_SECONDS * 1000,
+    enableTestToggles: parsed.ENABLE_TEST_TOGGLES,
   };
 }

@@ -5,6 +5,7 @@ import { SERVICE_NAME, loadConfig } from './config.js';
 import { TaskScheduler } from './scheduler.js';
 import { TaskLedger } from './task-ledger.js';
 import { TASKS } from './tasks/index.js';
+import { withTestCpuLoad } from './test-cpu-load.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
 await runService({
@@ -19,7 +20,7 @@ await runService({
       logger,
       ledger,
       metrics,
-      tasks: TASKS,
+      tasks: config.enableTestToggles ? withTestCpuLoad(TASKS) : TASKS,
       intervalSeconds: config.taskIntervalSeconds,
       replicaId: config.identity.pod,
       dataRetentionMs: config.dataRetentionMs,
@@ -30,6 +31,7 @@ await runService({
     connectInBackground(redis, logger);
 
     return {
+      listeningDetails: { testToggles: config.enableTestToggles },
       app: createApp({ logger, redis, health, metrics, redisPingTimeoutMs: config.redis.pingTimeoutMs }),
       shutdownSteps: (server) => [
         { name: 'stop scheduler and wait for running tasks', run: () => scheduler.stop() },

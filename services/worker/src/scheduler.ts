@@ -15,6 +15,7 @@
  * Redis is back (on 'ready', before every tick, and at shutdown). Recording is idempotent per (task type, tick),
  * so a replay, or the same tick reported failed by two replicas, counts once.
  */
+import './luxon-locale.cjs';
 import schedule from 'node-schedule';
 import { TASK_TYPES, type TaskType } from '../../../contracts/task-types.js';
 import type { Logger } from '../../shared/src/logger.js';

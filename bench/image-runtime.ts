@@ -1,0 +1,58 @@
+// How the images really run the services, read from where it is defined, so the bench measures what the cluster runs:
+// the Node flags of the service image's command (images/service/build.sh), the runtime image's ENV
+// (images/node-runtime/build.sh), and each container's environment in the overlay `npm run up` deploys, with its
+// ConfigMap's values resolved (NODE_OPTIONS would come from there too).
+import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../images/catalog.js';
+import { renderKustomization } from '../harness/kustomize.js';
+
+export const DEPLOYED_OVERLAY = 'manifests/overlays/local';
+
+export interface ServiceRuntime {
+  /** Flags between `node` and the entry point in the image's CMD, e.g. ["--max-semi-space-size=1"]. */
+  nodeFlags: string[];
+  /** ENV of the runtime image (NODE_ENV=production). */
+  imageEnv: Record<string, string>;
+  /** Per service: the container's literal and ConfigMap-sourced variables (Secrets and downward API left out). */
+  containerEnv: Record<string, Record<string, string>>;
+}
+
+function nodeFlagsOfServiceImage(): string[] {
+  const script = readFileSync(join(repoRoot, 'images', 'service', 'build.sh'), 'utf8');
+  const cmd = /^CMD \[(.*)\]$/m.exec(script)?.[1];
+  if (!cmd) throw new Error('images/service/build.sh: no CMD [...] line to read the Node flags from');
+  const words = JSON.parse(`[${cmd}]`) as string[];
+  if (words[0] !== 'node') throw new Error(`images/service/build.sh: the CMD does not start with node: ${cmd}`);
+  return words.slice(1).filter((word) => word.startsWith('-'));
+}
+
+function envOfRuntimeImage(): Record<string, string> {
+  const script = readFileSync(join(repoRoot, 'images', 'node-runtime', 'build.sh'), 'utf8');
+  return Object.fromEntries([...script.matchAll(/'ENV ([A-Z_]+)=([^']*)'/g)].map((match) => [match[1]!, match[2]!]));
+}
+
+export async function serviceRuntime(services: readonly string[]): Promise<ServiceRuntime> {
+  const objects = await renderKustomization(join(repoRoot, DEPLOYED_OVERLAY));
+  const configMaps = new Map(
+    objects.filter((object) => object.kind === 'ConfigMap').map((object) => [object.metadata?.name ?? '', (object as V1ConfigMap).data ?? {}]),
+  );
+  const containerEnv: Record<string, Record<string, string>> = {};
+  for (const service of services) {
+    const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata?.name === service) as V1Deployment | undefined;
+    const container = deployment?.spec?.template.spec?.containers.find((candidate) => candidate.name === service);
+    if (!container) throw new Error(`${DEPLOYED_OVERLAY}: no Deployment ${service} with a container of that name`);
+    const env: Record<string, string> = {};
+    for (const variable of container.env ?? []) {
+      const fromConfigMap = variable.valueFrom?.configMapKeyRef;
+      if (variable.value !== undefined) env[variable.name] = variable.value;
+      else if (fromConfigMap) {
+        const value = configMaps.get(fromConfigMap.name ?? '')?.[fromConfigMap.key];
+        if (value !== undefined) env[variable.name] = value;
+      }
+    }
+    containerEnv[service] = env;
+  }
+  return { nodeFlags: nodeFlagsOfServiceImage(), imageEnv: envOfRuntimeImage(), containerEnv };
+}
