@@ -25,13 +25,14 @@ const FORBIDDEN_BOUND_MS = 3_000;
 const SETTLE_MS = 15_000;
 const MAYA_NAMESPACE = 'maya-sawa-isolation';
 const MAYA_OVERLAY = 'manifests/maya-sawa/overlays';
+const STRANGER_NAMESPACE = 'isolation-stranger';
 const INSTANCE = 'app.kubernetes.io/instance';
 const NAME = 'app.kubernetes.io/name';
 
-/** maya-sawa's namespace with only what PostgreSQL needs, and all its NetworkPolicies, moved to MAYA_NAMESPACE. */
+/** maya-sawa's namespace with only what PostgreSQL and the OpenAI stand-in need, and all its NetworkPolicies, moved to MAYA_NAMESPACE. */
 function placeDatabase(objects: KubernetesObject[]): KubernetesObject[] {
   const wanted = (object: KubernetesObject): boolean =>
-    ['Namespace', 'ConfigMap', 'Secret', 'NetworkPolicy'].includes(object.kind ?? '') || object.metadata?.name === 'postgres';
+    ['Namespace', 'ConfigMap', 'Secret', 'NetworkPolicy'].includes(object.kind ?? '') || ['postgres', 'openai-stand-in'].includes(object.metadata?.name ?? '');
   return objects.filter(wanted).map((original) => {
     const object = structuredClone(original);
     if (object.kind === 'Namespace') object.metadata!.name = MAYA_NAMESPACE;
@@ -41,7 +42,7 @@ function placeDatabase(objects: KubernetesObject[]): KubernetesObject[] {
 }
 
 async function deployDatabase(cluster: ConnectedCluster): Promise<void> {
-  await Promise.all([cluster.ensureImages(['postgres']), waitUntilNotTerminating(cluster.clients, MAYA_NAMESPACE)]);
+  await Promise.all([cluster.ensureImages(['postgres', 'openai-stand-in']), waitUntilNotTerminating(cluster.clients, MAYA_NAMESPACE)]);
   await applyObjects(cluster.clients, placeDatabase(await cluster.render(`${MAYA_OVERLAY}/single-pod`)));
   await cluster.waitForDeployments(MAYA_NAMESPACE);
 }
@@ -64,7 +65,7 @@ describe('isolation: only the paths the design names are open, and only restrict
       database = deployDatabase(started);
       database.catch(() => undefined); // awaited (and reported) by the setup below
     },
-    alsoDiagnose: [MAYA_NAMESPACE],
+    alsoDiagnose: [MAYA_NAMESPACE, STRANGER_NAMESPACE],
   });
   const system = (labels: Record<string, string>) => ({ ...labels, [INSTANCE]: 'microservices-demo' });
   const asGateway: ProbePod = { namespace, name: 'as-api-gateway', labels: system({ [NAME]: 'api-gateway' }) };
@@ -72,19 +73,28 @@ describe('isolation: only the paths the design names are open, and only restrict
   const asDashboard: ProbePod = { namespace, name: 'as-dashboard', labels: system({ [NAME]: 'dashboard' }) };
   // The ingress controller's role label only: the real Traefik Service also selects on its instance label.
   const asIngress: ProbePod = { namespace: 'kube-system', name: 'isolation-as-ingress', labels: { [NAME]: 'traefik', 'kube-microservices-suite.io/probe': 'isolation' } };
+  // A stranger with the gateway's very labels, in a namespace of its own without policies: only the servers' ingress
+  // policies can refuse it (a podSelector names pods of the policy's own namespace).
+  const stranger: ProbePod = { namespace: STRANGER_NAMESPACE, name: 'stranger', labels: system({ [NAME]: 'api-gateway' }) };
+  // maya-sawa's app (the single pod's labels), beside PostgreSQL and the stand-in.
+  const asMayaApp: ProbePod = { namespace: MAYA_NAMESPACE, name: 'as-maya-sawa', labels: { [NAME]: 'maya-sawa-v2', [INSTANCE]: 'maya-sawa' } };
   const service = (name: string, of = namespace) => `${name}.${of}.svc.cluster.local`;
   const checks: PathCheck[] = [];
   let probeImage = '';
 
   beforeAll(async () => {
+    await waitUntilNotTerminating(clients, STRANGER_NAMESPACE); // the same file, run again at once
+    await clients.core.createNamespace({ body: { metadata: { name: STRANGER_NAMESPACE } } });
     const deployment = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace });
     probeImage = deployment.spec!.template.spec!.containers[0]!.image!;
-    await Promise.all([startProbePods(clients, [asGateway, asWorker, asDashboard, asIngress], probeImage), database]);
+    await Promise.all([startProbePods(clients, [asGateway, asWorker, asDashboard, asIngress, stranger], probeImage), database]);
+    await startProbePods(clients, [asMayaApp], probeImage); // its namespace is the database's
   });
 
   afterAll(async () => {
     await writeEvidence(checks);
     await clients.core.deleteNamespacedPod({ name: asIngress.name, namespace: asIngress.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    await discardNamespace(clients, STRANGER_NAMESPACE);
     await discardNamespace(clients, MAYA_NAMESPACE);
   });
 
@@ -108,6 +118,10 @@ describe('isolation: only the paths the design names are open, and only restrict
 
   const forbidden: Array<[string, ProbePod, string, number]> = [
     ['dashboard -> Redis', asDashboard, service('redis'), 6379],
+    ['stranger -> Redis', stranger, service('redis'), 6379],
+    ['stranger -> api-gateway', stranger, service('api-gateway'), 8080],
+    ['stranger -> PostgreSQL', stranger, service('postgres', MAYA_NAMESPACE), 5432],
+    ['stranger -> the OpenAI stand-in', stranger, service('openai-stand-in', MAYA_NAMESPACE), 8090],
     ['api-gateway -> PostgreSQL', asGateway, service('postgres', MAYA_NAMESPACE), 5432],
     ['api-gateway -> worker (not its dependency)', asGateway, service('worker'), 8081],
     ['api-gateway -> the Kubernetes API', asGateway, 'kubernetes.default.svc.cluster.local', 443],
@@ -122,6 +136,8 @@ describe('isolation: only the paths the design names are open, and only restrict
         ['dashboard -> worker', asDashboard, service('worker'), 8081],
         ['ingress controller -> dashboard', asIngress, service('dashboard'), 3000],
         ['ingress controller -> api-gateway', asIngress, service('api-gateway'), 8080],
+        ['maya-sawa app -> PostgreSQL', asMayaApp, service('postgres', MAYA_NAMESPACE), 5432],
+        ['maya-sawa app -> the OpenAI stand-in', asMayaApp, service('openai-stand-in', MAYA_NAMESPACE), 8090],
       ];
       results.paths = await Promise.all(paths.map(([path, from, host, port]) => step(path, () => check(path, from, host, port, 'open', 'in place'))));
       for (const result of results.paths) figure(result.path, `${result.outcome} in ${result.ms} ms`);
@@ -129,9 +145,9 @@ describe('isolation: only the paths the design names are open, and only restrict
       results.nodePortStatus = await step('NodePort -> api-gateway', async () => (await httpGet(`${gatewayUrl}/api/info`)).status);
     });
 
-    it('lets gateway and worker reach Redis, the dashboard reach gateway and worker, the ingress controller reach dashboard and gateway', () => {
+    it('lets gateway and worker reach Redis, the dashboard reach gateway and worker, the ingress controller reach dashboard and gateway, maya-sawa reach PostgreSQL and the stand-in', () => {
       const paths = allowed.result('paths');
-      expect(paths.map((p) => p.path)).toHaveLength(6);
+      expect(paths.map((p) => p.path)).toHaveLength(8);
       for (const path of paths) expect(path.outcome, `${path.path} (${path.ms} ms)`).toBe('open');
     });
 
@@ -146,13 +162,7 @@ describe('isolation: only the paths the design names are open, and only restrict
       for (const result of results.paths) figure(result.path, `${result.outcome} in ${result.ms} ms`);
     });
 
-    // Seen open on the offline node (2026-11-29, the first full run): a pod of a namespace without NetworkPolicies (the
-    // stranger, with the gateway's labels) reached Redis, the gateway and PostgreSQL, while every path refused by the
-    // client's own egress policy was refused. To be understood (kube-router v2.1.0's ingress chains, or the probes),
-    // then asserted here with the paths above.
-    it.todo('refuses a stranger in another namespace (its labels the gateway\'s) Redis, the gateway and PostgreSQL');
-
-    it('refuses the dashboard and the gateway everything they are not named for, each within the bound', () => {
+    it('refuses the dashboard, a stranger and the gateway everything they are not named for, each within the bound', () => {
       const paths = refused.result('paths');
       expect(paths).toHaveLength(forbidden.length);
       for (const path of paths) {
