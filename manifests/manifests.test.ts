@@ -44,6 +44,8 @@ const IMAGES: Record<(typeof WORKLOADS)[number], string> = {
 };
 // The NodePorts the harness maps (harness/system.ts), by Service name: the manifests must publish exactly these.
 const NODE_PORTS = { 'api-gateway': SYSTEM_NODE_PORTS.apiGateway, dashboard: SYSTEM_NODE_PORTS.dashboard, worker: SYSTEM_NODE_PORTS.worker } as const;
+// manifests/base/network-policies, and the node-ports component's in every overlay.
+const NETWORK_POLICIES = ['default-deny', 'dns-egress', 'redis', 'api-gateway', 'worker', 'dashboard', 'metrics-scrape'];
 const LABEL_KEYS = ['name', 'instance', 'component', 'part-of', 'version', 'managed-by'].map((k) => `app.kubernetes.io/${k}`);
 
 const ofKind = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T[] =>
@@ -148,6 +150,8 @@ describe.each(targetNames)('%s', (target) => {
         'Ingress/microservices-demo',
         'Role/ingress-controller-secrets',
         'RoleBinding/ingress-controller-secrets',
+        ...NETWORK_POLICIES.map((policy) => `NetworkPolicy/${policy}`),
+        ...(target === 'base' ? [] : ['NetworkPolicy/node-ports']),
       ].sort(),
     );
     for (const object of objects.filter((o) => o.kind !== 'Namespace')) {

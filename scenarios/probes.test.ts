@@ -147,7 +147,7 @@ describe('probes: the Service and the kubelet act on what the pods report', () =
     // Redis keeps its data on an emptyDir (manifests/base/redis): a new pod starts with an empty /data, so scaling
     // Redis to 0 and back would lose the counters by design, and "no increment lost" could not be shown that way.
     // So the outage is a network cut that keeps the Redis pod and its data: the redis Service's selector is pointed
-    // at a label no pod has (its endpoints empty; NetworkPolicy is not enforced without a policy CNI), and Redis
+    // at a label no pod has (its endpoints empty), and Redis
     // closes the clients' open connections (kube-proxy would keep established flows). For ~30 s. Then the selector
     // is put back.
     interface Outage { windowMs: number; restartsBefore: number; restartsDuring: number; totalsBefore: number; totalsAfter: number; notReadyAfterMs: number; recoveredAfterMs: number }

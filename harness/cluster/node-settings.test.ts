@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { KUBELET_DROP_IN_FILE, NODE_SETTINGS, agentCommand, kubeletDropIn, nodeKind, nodeLaunch, serverCommand } from './node-settings.js';
+import { KUBELET_DROP_IN_FILE, NETWORK_POLICY_OFF, NODE_SETTINGS, agentCommand, kubeletDropIn, nodeKind, nodeLaunch, serverCommand } from './node-settings.js';
 
 describe('node settings: one command line and one kubelet drop-in for rancher/k3s and the offline node', () => {
   it('starts the server without the components the suite brings itself, with the node-loss timing', () => {
@@ -30,6 +30,17 @@ describe('node settings: one command line and one kubelet drop-in for rancher/k3
       '--kubelet-arg=register-with-taints=a/b=c:NoSchedule',
     ]);
     expect(agentCommand({ serverUrl: 'u', token: 't', nodeName: 'n' })).toEqual(['agent', '--server', 'u', '--token', 't', '--node-name=n']);
+  });
+
+  it('never turns off the NetworkPolicy controller both node kinds run (k3s: --disable-network-policy)', () => {
+    const commands = [
+      serverCommand('kms-server'),
+      serverCommand('s', { ...NODE_SETTINGS, nodeMonitorGracePeriodSeconds: 40 }),
+      agentCommand({ serverUrl: 'u', token: 't', nodeName: 'n' }),
+      agentCommand({ serverUrl: 'u', token: 't', nodeName: 'n', taints: ['a/b=c:NoSchedule'] }),
+    ];
+    for (const command of commands) expect(command.filter((arg) => NETWORK_POLICY_OFF.test(arg)), command.join(' ')).toEqual([]);
+    expect(['--disable-network-policy', '--disable=traefik,network-policy'].every((arg) => NETWORK_POLICY_OFF.test(arg)), 'the pattern matches what it guards').toBe(true);
   });
 
   it("writes the kubelet settings into k3s's drop-in folder, after k3s's own defaults file", () => {

@@ -14,6 +14,9 @@ import { repoRoot } from '../../images/catalog.js';
  *   - components the suite brings itself or does not use: `--disable`, which both take (the offline node ships none
  *     of them). Traefik comes from manifests/ingress-controller on every node kind, so the ingress scenario proves one
  *     controller at one version; servicelb and local-storage would only add image pulls.
+ *   - NetworkPolicies: both node kinds enforce them with kube-router's network-policy controller (k3s embeds it, on
+ *     unless `--disable-network-policy`; the offline node runs the same controller on every node), and the suite's
+ *     command lines never turn it off: scenarios/isolation proves the manifests' policies on whichever kind runs.
  */
 export interface NodeSettings {
   /** controller-manager --node-monitor-grace-period: a node that stopped renewing its lease stays Ready this long. */
@@ -42,6 +45,9 @@ export const NODE_SETTINGS: NodeSettings = {
 export const KUBELET_DROP_IN_DIR = '/var/lib/rancher/k3s/agent/etc/kubelet.conf.d';
 /** After k3s's own 00-k3s-defaults.conf, so ours wins. */
 export const KUBELET_DROP_IN_FILE = `${KUBELET_DROP_IN_DIR}/50-kube-microservices-suite.conf`;
+
+/** What would turn off the NetworkPolicy enforcement both node kinds run: never on the suite's command lines. */
+export const NETWORK_POLICY_OFF = /^--disable-network-policy\b|^--disable=.*network-policy/;
 
 /** Built-in components neither node kind should run (the offline node has none of them anyway). */
 export const DISABLED_COMPONENTS = ['traefik', 'servicelb', 'local-storage'] as const;

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { dumpYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderKustomization } from '../kustomize.js';
-import { hpaFloorsOf } from './apply.js';
+import { renderDeployed } from '../../manifests/deployed-kustomizations.js';
+import { asClientModel, hpaFloorsOf } from './apply.js';
 
 const deployment = (name: string, namespace: string, replicas?: number): KubernetesObject =>
   ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: replicas === undefined ? {} : { replicas } }) as KubernetesObject;
@@ -34,5 +36,17 @@ describe('hpaFloorsOf (the Deployments an apply raises to their HPA floor at onc
       { namespace: 'microservices-demo', name: 'api-gateway', floor: 2 },
       { namespace: 'microservices-demo', name: 'worker', floor: 1 },
     ]);
+  });
+});
+
+describe('asClientModel (what applyObjects hands to client-node, whose serializer writes the request body)', () => {
+  it('sends every object of every deployed kustomization as rendered (a NetworkPolicy rule keeps its `from`)', async () => {
+    const rendered = await renderDeployed();
+    const objects = [...rendered.values()].flat();
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy').length).toBeGreaterThan(0);
+    for (const object of objects) {
+      // dumpYaml serializes as client-node's API calls do.
+      expect(parse(dumpYaml(asClientModel(object))) as unknown, `${object.kind}/${object.metadata?.name}`).toEqual(object);
+    }
   });
 });

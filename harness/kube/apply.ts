@@ -1,4 +1,4 @@
-import { PatchStrategy, type KubernetesObject, type V1Deployment, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { loadYaml, PatchStrategy, type KubernetesObject, type V1Deployment, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
@@ -42,13 +42,22 @@ async function raiseToHpaFloors(clients: KubeClients, objects: readonly Kubernet
 }
 
 /**
+ * A plain object (parsed YAML, as rendered) as client-node's model of its kind, which is what its API calls serialize:
+ * they send only the model's fields, under their JSON names, and the model calls some fields otherwise (a
+ * NetworkPolicy rule's `from` is `_from`), so a plain `from` was dropped and every ingress rule admitted anyone.
+ */
+export function asClientModel(object: KubernetesObject): KubernetesObject {
+  return loadYaml<KubernetesObject>(JSON.stringify(object));
+}
+
+/**
  * Applies objects with server-side apply (create or update, as `kubectl apply --server-side` does), in dependency
  * order; then raises the Deployments an HPA manages to its floor (raiseToHpaFloors).
  */
 export async function applyObjects(clients: KubeClients, objects: KubernetesObject[]): Promise<void> {
   for (const object of [...objects].sort((a, b) => order(a) - order(b))) {
     try {
-      await clients.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await clients.objects.patch(asClientModel(object), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (error) {
       throw new Error(`applying ${object.kind}/${object.metadata?.name}: ${(error as Error).message}`);
     }

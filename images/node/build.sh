@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Kubernetes node image: a drop-in for rancher/k3s under @testcontainers/k3s, built with no image registry.
 #   - Kubernetes (upstream k8s.io/kubernetes from the Go module proxy), all components in one binary;
-#   - containerd, runc, CNI plugins, etcd, iptables from Debian (debootstrap);
+#   - containerd, runc, CNI plugins, etcd, iptables, ipset from Debian (debootstrap);
+#   - kube-router's network-policy controller (Go module proxy), as k3s embeds it;
 #   - CoreDNS, metrics-server (Go module proxy), pause (C, static) and a busybox test image (Debian's
 #     busybox-static) as FROM-scratch images saved into the node and imported into containerd at boot;
 #   - entrypoint.sh, which speaks k3s's command line.
@@ -16,7 +17,7 @@ source "$here/../lib/debian.sh"
 rootfs="$WORK_DIR/rootfs"
 images="$WORK_DIR/cluster-images"
 bin="$WORK_DIR/bin"
-node_packages=(containerd runc containernetworking-plugins etcd-server iptables conntrack tini iproute2 procps zstd)
+node_packages=(containerd runc containernetworking-plugins etcd-server iptables ipset conntrack tini iproute2 procps zstd)
 export GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
 # cached_build NAME KEY FUNCTION: runs FUNCTION (which writes "$out/NAME") unless CACHE_DIR has NAME for KEY.
@@ -126,6 +127,23 @@ compile_metrics_server() {
     "$pkg/cmd/metrics-server@$METRICS_SERVER_VERSION"
 }
 
+# --- kube-router's network-policy controller alone (kube-router/main.go), on a Go toolchain with the standard
+# library's fixes and with the dependencies govulncheck flagged raised (versions.env; README: what remains).
+compile_kube_router() {
+  local out=$1 src="$WORK_DIR/kube-router-src" module=github.com/cloudnativelabs/kube-router/v2
+  rm -rf "$src" && mkdir -p "$src" && cp "$here/kube-router/main.go" "$src/"
+  (
+    cd "$src"
+    export GOTOOLCHAIN=$KUBE_ROUTER_GO
+    go mod init kms/kube-router
+    # shellcheck disable=SC2086 # a list of module@version
+    go get "$module@$KUBE_ROUTER_VERSION" $KUBE_ROUTER_RAISED
+    go mod tidy
+    go build -trimpath -ldflags "-s -w -X $module/pkg/version.Version=$KUBE_ROUTER_VERSION" -o "$out/kube-router" .
+    go version -m "$out/kube-router" | grep -E "^\s(go|dep)\s" | grep -E "go1|kube-router|x/net|x/text"
+  )
+}
+
 compile_pause() { gcc -static -Os -s -Wall -o "$bin/pause" "$here/pause/pause.c" && ls -l "$bin/pause"; }
 
 # busybox (static) from Debian, for a test image: sh, httpd, nslookup, wget, nc...
@@ -137,7 +155,7 @@ fetch_busybox() {
   fi
   rm -rf "$WORK_DIR/busybox-deb" && dpkg-deb -x "$(ls "$debs"/busybox-static_*.deb | tail -n 1)" "$WORK_DIR/busybox-deb"
   cp "$WORK_DIR/busybox-deb/bin/busybox" "$bin/busybox"
-  "$bin/busybox" | head -n 1
+  "$bin/busybox" | sed -n 1p # not head: busybox would die of SIGPIPE (exit 141 under pipefail)
 }
 
 # --- The images baked into the node, each FROM scratch (docker import of a tiny rootfs), saved in one tarball.
@@ -202,6 +220,7 @@ install_node() {
   for component in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm kms-wait kms-join; do
     ln -sf kms-kubernetes "$rootfs/usr/local/bin/$component"
   done
+  install -m 755 "$bin/kube-router" "$rootfs/usr/local/bin/kube-router"
   install -m 755 "$here/entrypoint.sh" "$rootfs/usr/local/bin/entrypoint"
   mkdir -p "$rootfs/etc/kms/addons" "$rootfs/var/lib/rancher/k3s/agent/images" "$rootfs/etc/rancher/k3s"
   install -m 644 "$here/versions.env" "$rootfs/etc/kms/versions.env"
@@ -271,6 +290,8 @@ step "CoreDNS $COREDNS_VERSION (cold: ~2 min)" cached_build coredns \
   "$(key_of compile_coredns "$COREDNS_VERSION" "$here/coredns/main.go")" compile_coredns
 step "metrics-server $METRICS_SERVER_VERSION (cold: ~3 min)" cached_build metrics-server \
   "$(key_of compile_metrics_server "$METRICS_SERVER_VERSION")" compile_metrics_server
+step "kube-router $KUBE_ROUTER_VERSION network-policy controller (cold: ~5 min)" cached_build kube-router \
+  "$(key_of compile_kube_router "$KUBE_ROUTER_VERSION $KUBE_ROUTER_RAISED $KUBE_ROUTER_GO" "$here/kube-router/main.go")" compile_kube_router
 step "pause (static C)" compile_pause
 step "busybox-static from Debian" fetch_busybox
 step "cluster images (pause, CoreDNS, metrics-server, busybox) from scratch" build_cluster_images

@@ -5,8 +5,9 @@
 #   server [--token=TOKEN] [--disable=coredns,metrics-server,...] [--tls-san=NAME[,NAME]] [--node-name=NAME]
 #          [--node-ip=IP] [--kubelet-arg=KEY=VALUE] [--kube-apiserver-arg=KEY=VALUE]
 #          [--kube-controller-manager-arg=KEY=VALUE] [--kube-scheduler-arg=KEY=VALUE] [--kube-proxy-arg=KEY=VALUE]
-#          (repeatable; other k3s flags: warning)
+#          [--disable-network-policy] (repeatable; other k3s flags: warning)
 #   agent  --server=URL --token=TOKEN [--node-name=NAME] [--node-ip=IP] [--kubelet-arg=...] [--kube-proxy-arg=...]
+#          [--disable-network-policy]
 #   Environment, as k3s reads it: K3S_TOKEN (server and agent), K3S_URL (agent), K3S_NODE_NAME; flags win.
 #
 # Joining (agent): the server turns TOKEN into a Kubernetes bootstrap token (kms-join bootstrap-token: TOKEN
@@ -18,7 +19,8 @@
 # kube-proxy on an agent uses the kubelet's credential (addon 05-node-proxier binds system:node-proxier to the
 # group system:nodes). Pod network: each node's CNI bridge uses the pod CIDR the controller-manager gave its
 # Node, and every node keeps a route to every other node's pod CIDR via that node's IP (kms-wait node-routes,
-# as flannel's host-gw backend does).
+# as flannel's host-gw backend does). NetworkPolicies: kube-router's network-policy controller on every node, as
+# k3s embeds it (on unless --disable-network-policy, as in k3s).
 #
 # stdout: this script's progress, timestamped. Each component logs to /var/log/kms/<component>.log.
 # "Node controller sync successful" (K3sContainer's wait strategy) is printed once the node is Ready, the
@@ -72,6 +74,7 @@ APISERVER_ARGS=()
 CONTROLLER_MANAGER_ARGS=()
 SCHEDULER_ARGS=()
 PROXY_ARGS=()
+NETWORK_POLICY=true
 
 parse_args() {
   MODE=${1:-server}
@@ -112,6 +115,7 @@ parse_args() {
       --kube-proxy-arg) PROXY_ARGS+=("--${value#--}") ;;
       --server) SERVER_URL=$value ;;
       --token) TOKEN=$value ;;
+      --disable-network-policy) NETWORK_POLICY=false ;;
       *) warn "ignoring unsupported k3s argument '$flag'" ;;
     esac
   done
@@ -123,7 +127,7 @@ parse_args() {
   for component in "${DISABLED[@]}"; do
     case $component in
       coredns | metrics-server) ;;
-      traefik | servicelb | local-storage | runtimes | network-policy | helm-controller) ;; # not shipped here
+      traefik | servicelb | local-storage | runtimes | helm-controller) ;; # not shipped here
       *) warn "--disable: unknown component '$component'" ;;
     esac
   done
@@ -292,7 +296,16 @@ prepare_cgroups() {
 prepare_network() {
   echo 1 >/proc/sys/net/ipv4/ip_forward
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  keep_pod_sources
   guard_pod_egress
+}
+
+# Pod to pod across nodes keeps the pod's address, as flannel keeps it: the bridge plugin's ipMasq would masquerade
+# everything outside this node's /24 as the node's IP, and the other node's NetworkPolicies could no longer tell
+# which pod it came from. Appended before any pod's CNI rule; kube-proxy's KUBE-POSTROUTING (traffic it marked for
+# masquerading: NodePorts, hairpins) is inserted in front of it.
+keep_pod_sources() {
+  iptables -t nat -A POSTROUTING -s "$CLUSTER_CIDR" -d "$CLUSTER_CIDR" -m comment --comment "kms: pod to pod keeps its source" -j RETURN
 }
 
 # write_cni_config POD_CIDR: the pod network's CNI config, a bridge over this node's pod CIDR. Until it exists
@@ -316,18 +329,16 @@ EOF
   log "pod network: $1 on cni0"
 }
 
-# Pods may talk to pods, Services and the networks the node sits on; anything else is rejected at once, so a
-# test that dials a wrong address fails fast instead of reaching something outside. A Service IP still seen
-# here was not translated by kube-proxy (a port the Service lacks): rejected too, also from the node itself.
+# Pods may talk to pods, Services and the networks the node sits on; anything else is refused at once (ICMP
+# "prohibited": the connection fails with "no route to host"), so a test that dials a wrong address fails fast instead
+# of reaching something outside. Done by routing, ahead of every firewall chain (kube-router's network-policy chains
+# accept what the policies allow, so a FORWARD rule after them would never see a pod's traffic): pod traffic is routed
+# by the main table without its default route (this node's pods, the other nodes' pod CIDRs, the node's networks),
+# and what is left is prohibited. A Service IP still seen there was not translated by kube-proxy (a port the Service
+# lacks): prohibited too, and rejected from the node itself.
 guard_pod_egress() {
-  local network
-  iptables -N KMS-POD-EGRESS
-  iptables -A KMS-POD-EGRESS -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN
-  iptables -A KMS-POD-EGRESS -d "$CLUSTER_CIDR" -j RETURN
-  for network in $NODE_NETWORKS; do iptables -A KMS-POD-EGRESS -d "$network" -j RETURN; done
-  iptables -A KMS-POD-EGRESS -p tcp -j REJECT --reject-with tcp-reset
-  iptables -A KMS-POD-EGRESS -j REJECT --reject-with icmp-net-prohibited
-  iptables -I FORWARD 1 -s "$CLUSTER_CIDR" -j KMS-POD-EGRESS
+  ip rule add from "$CLUSTER_CIDR" lookup main suppress_prefixlength 0 priority 100
+  ip rule add from "$CLUSTER_CIDR" prohibit priority 101
   iptables -I OUTPUT 1 -d "$SERVICE_CIDR" -j REJECT
 }
 
@@ -572,6 +583,20 @@ EOF
   start_component kube-proxy kube-proxy --config="$STATE/kube-proxy.yaml" "${PROXY_ARGS[@]}"
 }
 
+# kube-router's network-policy controller (images/node/kube-router: the one k3s embeds), firewall only: each pod's
+# NetworkPolicies as iptables chains and ipsets, in FORWARD (bridged traffic too: br_netfilter), INPUT and OUTPUT.
+# The server's uses the admin credential; an agent's the kubelet's (addon 06-network-policy-controller).
+start_network_policy_controller() {
+  $NETWORK_POLICY || { log "NetworkPolicies not enforced (--disable-network-policy)"; return 0; }
+  local kubeconfig=$K8S/super-admin.conf
+  [ "$MODE" = agent ] && kubeconfig=$K8S/kubelet.conf
+  start_component kube-router kube-router \
+    --run-firewall=true --run-router=false --run-service-proxy=false \
+    --kubeconfig="$kubeconfig" \
+    --hostname-override="$NODE_NAME" \
+    --service-cluster-ip-range="$SERVICE_CIDR"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # One-shot jobs
 # ---------------------------------------------------------------------------------------------------------
@@ -605,10 +630,11 @@ image_tarballs() {
   printf '%s\n' "$IMAGES_DIR"/*.tar "$IMAGES_DIR"/*.tar.gz "$IMAGES_DIR"/*.tgz "$IMAGES_DIR"/*.tar.zst "$IMAGES_DIR"/*.tzst
 }
 
-# The cluster-admins binding first (kubectl logs/exec need it), the agents' kube-proxy binding, then CoreDNS and
-# metrics-server.
+# The cluster-admins binding first (kubectl logs/exec need it), the agents' kube-proxy and network-policy bindings,
+# then CoreDNS and metrics-server.
 apply_addons() {
   local manifest files=(/etc/kms/addons/00-cluster-admins.yaml /etc/kms/addons/05-node-proxier.yaml)
+  $NETWORK_POLICY && files+=(/etc/kms/addons/06-network-policy-controller.yaml)
   disabled coredns || files+=(/etc/kms/addons/10-coredns.yaml)
   disabled metrics-server || files+=(/etc/kms/addons/20-metrics-server.yaml)
   for manifest in "${files[@]}"; do
@@ -692,6 +718,7 @@ run_server() {
   start_job bootstrap-token create_bootstrap_token
   start_controller_manager
   start_scheduler
+  start_network_policy_controller
   start_node_routes
 
   start_job node-ready kms-wait --timeout=120s node-ready "$NODE_NAME"
@@ -719,6 +746,7 @@ run_agent() {
   export KUBECONFIG=$K8S/kubelet.conf # the node's own credential, once the kubelet has it
   start_node_components
   log "kubelet client certificate signed"
+  start_network_policy_controller
   start_job pod-cidr kms-wait --timeout=60s pod-cidr "$NODE_NAME"
   await pod-cidr "a pod CIDR for node $NODE_NAME"
   write_cni_config "$(tail -n 1 "$LOGS/pod-cidr.log")"

@@ -3,20 +3,22 @@
 // 1. K3sContainer(tag).withExposedPorts(30080).start(); timings from the container's start: start() resolved,
 //    node Ready, CoreDNS ready, metrics API serving pod metrics (plus the entrypoint's own progress lines);
 // 2. from a busybox pod (its wget's -T segfaults: `timeout 5 wget` instead): DNS (kubernetes.default.svc.cluster.local, a Service name), a ClusterIP, pod egress to an
-//    outside address rejected at once, an outside name answered NXDOMAIN; kubectl-style exec and logs;
+//    outside address rejected at once, an outside name answered NXDOMAIN; kubectl-style exec and logs; a
+//    NetworkPolicy enforced between two pods on the node's bridge (kube-router), and lifted;
 // 3. a NodePort Service reached on 127.0.0.1 through withExposedPorts(30080);
 // 4. stop(): the container, its volumes and its cgroups are gone;
 // 5. lifecycle: `docker stop` is quick and exits 0; killing kube-apiserver makes the node exit non-zero with the
 //    tail of its log;
 // 6. agent (--no-agent skips it): a server on a Docker network writes a K10 node-token; an agent container
 //    (`agent --server https://<server IP>:6443 --token <node-token>`) joins and is Ready; a pod on the server reaches
-//    a pod on the agent by pod IP and through a Service; `docker stop` of the agent is quick; deleting its Node
+//    a pod on the agent by pod IP and through a Service, and a NetworkPolicy on the agent's pod tells the server's
+//    pod by its labels (its address kept across nodes); `docker stop` of the agent is quick; deleting its Node
 //    removes the server's route to its pod CIDR.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, Exec, KubeConfig, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Exec, KubeConfig, NetworkingV1Api, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
 import { Network } from 'testcontainers';
 import { suiteConfig } from '../../harness/suite-config.js';
@@ -104,6 +106,41 @@ async function podReady(core: CoreV1Api, namespace: string, selector: string): P
   const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
   const ready = pods.items.some((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   return ready ? true : undefined;
+}
+
+/**
+ * NetworkPolicy enforcement (kube-router) from pod `client` to pod `web` (port 8080) at `target`: refused while a
+ * policy lets only pods labelled role=friend in, open once the client carries that label, and open again without the
+ * policy. Each check polls up to 10 s for the controller to act on the change.
+ */
+async function checkPolicy(kc: KubeConfig, target: string, where: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const fetchWeb = () => execIn(kc, 'client', ['timeout', '3', 'wget', '-q', '-O-', target]);
+  const settles = async (what: string, open: boolean) => {
+    const started = Date.now();
+    const last = await until(what, 10_000, async () => {
+      const result = await fetchWeb();
+      return result.ok === open ? result : undefined;
+    }).catch(() => undefined);
+    check(last !== undefined, `${where}: ${what}`, last ? `after ${seconds(Date.now() - started)}, the last try ${last.ms} ms` : 'not within 10 s');
+  };
+  const setRole = (role: string | null) =>
+    core.patchNamespacedPod({ name: 'client', namespace: NAMESPACE, body: [{ op: role ? 'add' : 'remove', path: '/metadata/labels/role', ...(role ? { value: role } : {}) }] });
+  await networking.createNamespacedNetworkPolicy({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: 'web-friends-only' },
+      spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: { matchLabels: { role: 'friend' } } }] }] },
+    },
+  });
+  await settles('a pod the policy does not name is refused', false);
+  await setRole('friend');
+  await settles('the pod it names gets through', true);
+  await setRole(null);
+  await settles('refused again once the label is gone', false);
+  await networking.deleteNamespacedNetworkPolicy({ name: 'web-friends-only', namespace: NAMESPACE });
+  await settles('open once the policy is deleted', true);
 }
 
 function cgroupPaths(id: string): string[] {
@@ -196,6 +233,9 @@ async function mainRun(): Promise<void> {
     check(response === 'hello-from-web', `NodePort ${NODE_PORT} answers on ${nodePortUrl}`, response);
     const logs = await core.readNamespacedPodLog({ namespace: NAMESPACE, name: 'web' });
     check(typeof logs === 'string', 'pod logs readable through the API');
+    const webIp = (await core.readNamespacedPod({ name: 'web', namespace: NAMESPACE })).status?.podIP ?? '';
+    await checkPolicy(kc, `http://${webIp}:8080`, 'NetworkPolicy, pod to pod on the bridge');
+    await checkPolicy(kc, `http://${clusterIp}`, 'NetworkPolicy, through a ClusterIP');
 
     await until('pod metrics from the metrics API', 120_000, async () => {
       const list = (await custom.listNamespacedCustomObject({
@@ -303,6 +343,7 @@ async function agentRun(): Promise<void> {
     check(viaService.ok && viaService.out === 'hello-from-agent', 'and through a Service', viaService.out);
     const logs = await core.readNamespacedPodLog({ namespace: NAMESPACE, name: 'web' });
     check(typeof logs === 'string', "the agent's pod logs readable through the API");
+    await checkPolicy(kc, `http://${webIp}:8080`, 'NetworkPolicy on the agent, from a pod on the server');
 
     const stopStarted = Date.now();
     await docker('stop', '-t', '20', agentId);

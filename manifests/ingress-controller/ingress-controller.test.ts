@@ -59,6 +59,7 @@ describe('ingress controller (manifests/ingress-controller/traefik)', () => {
         'ClusterRoleBinding/traefik-ingress-controller',
         'Deployment/traefik',
         'IngressClass/traefik',
+        'NetworkPolicy/traefik',
         'Service/traefik',
         'ServiceAccount/traefik',
       ].sort(),
