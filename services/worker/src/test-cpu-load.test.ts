@@ -41,9 +41,9 @@ describe('the test toggle that adds CPU work to every task run', () => {
   it('spins the CPU for the stored milliseconds before the real work, and says so in the summary', async () => {
     await redis.set(redisKeys.testTaskCpuMs, '150');
     const cpuBefore = process.cpuUsage();
-    const started = performance.now();
+    // CPU time, not wall time: the spin counts the whole process's CPU (what the HPA reads), which other threads (GC,
+    // libuv) add to, so the wall time can be shorter (seen: 143 ms for 150 on a busy machine).
     expect(await tasks.health_check(context())).toEqual({ done: true, testCpuMs: 150 });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
     const used = process.cpuUsage(cpuBefore);
     expect((used.user + used.system) / 1000, 'CPU time used (ms)').toBeGreaterThanOrEqual(150);
   });
