@@ -2,6 +2,7 @@ import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testconta
 import { inject } from 'vitest';
 import { suiteLabels } from './cluster/suite-labels.js';
 import { configureTestcontainers } from './testcontainers-env.js';
+import { startDespitePortRace } from './start-container.js';
 
 export interface PostgresOptions {
   database?: string;
@@ -16,5 +17,5 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Star
   if (options.database) container.withDatabase(options.database);
   if (options.username) container.withUsername(options.username);
   if (options.password) container.withPassword(options.password);
-  return container.start();
+  return startDespitePortRace(() => container.start());
 }

@@ -2,6 +2,7 @@ import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redi
 import { inject } from 'vitest';
 import { suiteLabels } from './cluster/suite-labels.js';
 import { configureTestcontainers } from './testcontainers-env.js';
+import { startDespitePortRace } from './start-container.js';
 
 export interface RedisOptions {
   password?: string;
@@ -12,5 +13,5 @@ export async function startRedis(options: RedisOptions = {}): Promise<StartedRed
   configureTestcontainers();
   const container = new RedisContainer(inject('redisImage')).withLabels(suiteLabels()); // found by the cleanup watchdog and `npm run down`
   if (options.password) container.withPassword(options.password);
-  return container.start();
+  return startDespitePortRace(() => container.start());
 }

@@ -14,6 +14,7 @@ import type { JoinedAgent, JoinOptions } from './join-agents.js';
 import { NODE_SETTINGS, type NodeSettings } from './node-settings.js';
 import { ServerContainer, type StartedServerContainer } from './server-container.js';
 import { SUITE_LABEL } from './suite-labels.js';
+import { startDespitePortRace } from '../start-container.js';
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
 const SERVER_NAME = 'kms-server';
@@ -73,7 +74,7 @@ export class ContainerCluster extends ClusterProvider {
     try {
       const container = new ServerContainer(images.node!).withNodeName(SERVER_NAME).withSettings(this.settings).withNetwork(network).withExposedPorts(...nodePorts);
       if (systemImages) container.withSystemImages(systemImages);
-      server = await container.start();
+      server = await startDespitePortRace(() => container.start());
     } catch (error) {
       await network.stop().catch(() => undefined);
       throw error;
