@@ -2,13 +2,14 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { ARTIFACTS_DIR, JUNIT_FILE } from './harness/report/report-files.js';
 import ScenarioSequencer from './harness/scenario-sequencer.js';
-import { scenarioLanes } from './harness/system.js';
+import { scenarioWorkers } from './harness/system.js';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
 //   unit       services, manifests, images, harness: in-process, with a real Redis in a container
 //   contracts  every service started on loopback against real dependencies, checked against contracts/
 //   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run), each file on
-//              its own copy of the system, one file per core at a time (scenarioLanes)
+//              its own copy of the system, one file per core at a time (scenarioLanes), and beside them the files
+//              that run on a node of their own (scenarioWorkers)
 export default defineConfig({
   test: {
     // Unit and contract files mostly wait on containers (Redis, PostgreSQL) and child processes, so more workers than
@@ -50,7 +51,7 @@ export default defineConfig({
           include: ['scenarios/**/*.test.ts'],
           globalSetup: ['harness/global-setup/cluster.ts'],
           setupFiles: ['harness/setup/cluster.ts'],
-          maxWorkers: scenarioLanes(),
+          maxWorkers: scenarioWorkers(),
           testTimeout: 600_000,
           hookTimeout: 1_800_000,
         },

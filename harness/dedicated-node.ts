@@ -33,7 +33,7 @@ export async function dedicateNode(cluster: ConnectedCluster, scenario: string, 
     await setTaint(cluster.clients, pair.drain, taint, true);
     return { pair };
   }
-  const [agent] = await cluster.addAgents(1, { images, taints: [`${taint.key}=${taint.value}:${taint.effect}`] });
+  const [agent] = await cluster.addAgents(1, { images, taints: [`${taint.key}=${taint.value}:${taint.effect}`], namePrefix: `kms-${scenario}` });
   return { pair: { drain: agent!.nodeName, partner: cluster.nodes()[0]!.nodeName }, agent };
 }
 

@@ -1,18 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { scenarioLanes } from './system.js';
+
+/** A scenario file as the sequencer sees it: its path, its size, and whether it deploys a copy of the system (takes a lane). */
+export interface ScenarioFile {
+  id: string;
+  size: number;
+  takesLane: boolean;
+}
+
+/** A file takes a lane when it deploys a copy of the monitoring system (harness/scenario.ts, harness/scenario-system.ts). */
+export const takesLane = (source: string): boolean => /\buse(Scenario|System)\(/.test(source);
 
 /**
- * vitest's order, except in the scenarios project: the largest file first, every run. Scenario files run side by
- * side (harness/scenario-system.ts), so the longest should start first, and the largest files are the longest
- * (node failure, probes). vitest's own order puts last run's failures first, so after a failure the longest file
- * could start last and the run take a minute longer.
+ * The order in which the scenario files start. Lane files (a copy of the system each) largest first: they are the
+ * longest, and the lanes run them side by side, so the longest should start first. The files that run on a node of
+ * their own (harness/own-node.ts) take the extra worker (scenarioWorkers): the largest starts right after the first
+ * `lanes` lane files, so the three start together; the others go last, where the extra worker takes them when the lane
+ * files are all started, instead of after a lane file that would wait for a lane.
+ */
+export function scenarioOrder<T extends ScenarioFile>(files: readonly T[], lanes: number): T[] {
+  const bySize = [...files].sort((a, b) => b.size - a.size);
+  const laneFiles = bySize.filter((file) => file.takesLane);
+  const ownNode = bySize.filter((file) => !file.takesLane);
+  return [...laneFiles.slice(0, lanes), ...ownNode.slice(0, 1), ...laneFiles.slice(lanes), ...ownNode.slice(1)];
+}
+
+/**
+ * vitest's order, except in the scenarios project: scenarioOrder, every run. vitest's own order puts last run's
+ * failures first, so after a failure the longest file could start last and the run take a minute longer.
  */
 export default class ScenarioSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const size = (file: TestSpecification): number =>
       this.ctx.cache.getFileStats(`${file.project.name}:${relative(this.ctx.config.root, file.moduleId)}`)?.size ?? 0;
-    const scenarios = sorted.filter((file) => file.project.name === 'scenarios').sort((a, b) => size(b) - size(a));
-    return [...sorted.filter((file) => file.project.name !== 'scenarios'), ...scenarios];
+    const scenarios = sorted
+      .filter((file) => file.project.name === 'scenarios')
+      .map((spec) => ({ spec, id: spec.moduleId, size: size(spec), takesLane: takesLane(readFileSync(spec.moduleId, 'utf8')) }));
+    return [...sorted.filter((file) => file.project.name !== 'scenarios'), ...scenarioOrder(scenarios, scenarioLanes()).map((file) => file.spec)];
   }
 }

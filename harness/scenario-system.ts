@@ -3,7 +3,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { ConnectedCluster } from './cluster/connected-cluster.js';
 import { applyObjects } from './kube/apply.js';
 import { deleteServices, discardNamespace, waitUntilNotTerminating } from './kube/namespaces.js';
-import { INGRESS_HOST, laneNodePorts, NAMESPACE, NODE_PORTS, MAX_SCENARIO_LANES, TEST_OVERLAY, type SystemNodePorts } from './system.js';
+import { seconds } from './seconds.js';
+import { INGRESS_HOST, laneNodePorts, NAMESPACE, NODE_PORTS, MAX_SCENARIO_LANES, scenarioLanes, TEST_OVERLAY, type SystemNodePorts } from './system.js';
 
 /** Where one scenario file's copy of the system lives: its own namespace, NodePorts and Ingress host. */
 export interface SystemPlacement {
@@ -59,33 +60,54 @@ export function placeSystem(objects: readonly KubernetesObject[], placement: Sys
 }
 
 const portTaken = (error: unknown): boolean => error instanceof Error && /provided port is already allocated/.test(error.message);
+const LANE_POLL_MS = 2_000;
+/** How long a file waits for a lane: the longest file holds one about two minutes on 2 cores. */
+const LANE_WAIT_MS = 20 * 60_000;
+
+/** NodePorts that Services anywhere in the cluster hold now. */
+async function nodePortsInUse(cluster: ConnectedCluster): Promise<Set<number>> {
+  const services = await cluster.clients.core.listServiceForAllNamespaces();
+  return new Set(services.items.flatMap((service) => (service.spec?.ports ?? []).flatMap((port) => (port.nodePort === undefined ? [] : [port.nodePort]))));
+}
 
 /**
- * Applies the test overlay for a scenario in the first free lane and waits (watch, deadline) until every Deployment
- * is available. A lane is taken while a Service holds its NodePorts: the API server allocates a NodePort to one
- * Service only, so two files starting at once can never both get a lane, and no lane bookkeeping can go stale.
+ * Applies the test overlay for a scenario in the first free lane of `lanes` (scenarioLanes()) and waits (watch,
+ * deadline) until every Deployment is available. A lane is taken while a Service holds its NodePorts: the API server
+ * allocates a NodePort to one Service only, so two files starting at once can never both get a lane, and no lane
+ * bookkeeping can go stale. When every lane is taken (the scenarios project runs one file more than there are
+ * lanes, for the files with a node of their own: vitest.config.ts), the file waits until one is given back.
  */
 export async function deploySystem(
   cluster: ConnectedCluster,
   scenario: string,
   adjust: (objects: KubernetesObject[]) => KubernetesObject[] = (objects) => objects,
-): Promise<SystemPlacement> {
+  lanes: number = scenarioLanes(),
+): Promise<SystemPlacement & { laneWaitMs: number }> {
   const rendered = await cluster.render(TEST_OVERLAY);
   const namespace = placementFor(scenario, 0).namespace;
   await waitUntilNotTerminating(cluster.clients, namespace); // the same file, run again at once
-  for (let lane = 0; lane < MAX_SCENARIO_LANES; lane += 1) {
-    const placement = placementFor(scenario, lane);
-    try {
-      await applyObjects(cluster.clients, adjust(placeSystem(rendered, placement)));
-    } catch (error) {
-      if (!portTaken(error)) throw error;
-      await deleteServices(cluster.clients, namespace); // those of this lane that it did get
-      continue;
+  const started = Date.now();
+  for (;;) {
+    const inUse = await nodePortsInUse(cluster);
+    for (let lane = 0; lane < lanes; lane += 1) {
+      const placement = placementFor(scenario, lane);
+      if (Object.values(placement.nodePorts).some((port) => inUse.has(port))) continue;
+      const laneWaitMs = Date.now() - started;
+      try {
+        await applyObjects(cluster.clients, adjust(placeSystem(rendered, placement)));
+      } catch (error) {
+        if (!portTaken(error)) throw error;
+        await deleteServices(cluster.clients, namespace); // those of this lane that it did get
+        continue;
+      }
+      await cluster.waitForDeployments(namespace);
+      return { ...placement, laneWaitMs };
     }
-    await cluster.waitForDeployments(namespace);
-    return placement;
+    if (Date.now() - started > LANE_WAIT_MS) {
+      throw new Error(`no lane was given back in ${LANE_WAIT_MS / 60_000} min (${lanes} lanes, KMS_SCENARIO_LANES): is a file of another run using this cluster?`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, LANE_POLL_MS));
   }
-  throw new Error(`every lane's NodePorts are taken (${MAX_SCENARIO_LANES} lanes, harness/system.ts): more scenario files run at once than there are lanes`);
 }
 
 /**
@@ -102,8 +124,9 @@ export function useSystem(
   const { namespace, ingressHost } = placementFor(scenario, 0);
   beforeAll(async () => {
     const started = Date.now();
-    const { lane } = await deploySystem(cluster, scenario, options.adjust);
-    console.log(`[${scenario}] the system is available in namespace ${namespace} (lane ${lane}) after ${(Date.now() - started) / 1000} s`);
+    const { lane, laneWaitMs } = await deploySystem(cluster, scenario, options.adjust);
+    const waited = laneWaitMs >= LANE_POLL_MS ? `, ${seconds(laneWaitMs)} s of it waiting for a lane` : '';
+    console.log(`[${scenario}] the system is available in namespace ${namespace} (lane ${lane}) after ${seconds(Date.now() - started)} s${waited}`);
   });
   afterAll(async () => {
     await discardNamespace(cluster.clients, namespace);

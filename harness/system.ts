@@ -7,8 +7,10 @@ export { MAX_SCENARIO_LANES };
 export const NAMESPACE = 'microservices-demo';
 export const TEST_OVERLAY = 'manifests/overlays/test';
 export const SYSTEM_IMAGES = ['redis', 'api-gateway', 'worker', 'dashboard'] as const;
-/** Resolved when the scenario cluster starts, loaded by the files that deploy maya-sawa (init-order, maya-sawa-faults). */
+/** Resolved when the scenario cluster starts, loaded by the files that deploy maya-sawa (into their own node: harness/own-node.ts) and by isolation. */
 export const SCENARIO_IMAGES_ON_DEMAND = ['postgres', 'maya-sawa', 'openai-stand-in'] as const;
+/** What a maya-sawa-v2 overlay runs (harness/own-node.ts loads them into the node of a file that deploys one). */
+export const MAYA_SAWA_IMAGES = ['postgres', 'redis', 'maya-sawa', 'openai-stand-in'] as const;
 /** The system's workloads the scenarios act on (Deployment, Service and pods' app label share the name). */
 export const GATEWAY = 'api-gateway';
 export const DASHBOARD = 'dashboard';
@@ -37,6 +39,15 @@ export const SYSTEM_NODE_PORTS = [...Object.values(NODE_PORTS), ...Object.values
  */
 export function scenarioLanes(env: Env = process.env, cores?: number): number {
   return suiteConfig(env, cores === undefined ? {} : { cores }).scenarioLanes;
+}
+
+/**
+ * How many scenario files run at once: one per lane, and one more for the files that deploy a workload of their own
+ * on a node of their own (harness/own-node.ts) and so take no lane. With one lane, one file at a time.
+ */
+export function scenarioWorkers(env: Env = process.env, cores?: number): number {
+  const lanes = scenarioLanes(env, cores);
+  return lanes === 1 ? 1 : lanes + 1;
 }
 
 export const laneNodePorts = (lane: number): SystemNodePorts => ({

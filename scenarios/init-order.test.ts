@@ -9,7 +9,8 @@ import { deleteNamespaceNow } from '../harness/kube/namespaces.js';
 import { waitForPods } from '../harness/kube/wait-for.js';
 import { appSelector, livePods } from '../harness/kube/workload.js';
 import { seconds } from '../harness/seconds.js';
-import { MAYA_SAWA_NODE_PORTS } from '../harness/system.js';
+import { MAYA_SAWA_IMAGES, MAYA_SAWA_NODE_PORTS } from '../harness/system.js';
+import { useOwnNode } from '../harness/own-node.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // maya-sawa-v2 on the real cluster: its init containers (migrate, then collectstatic) run in order and to
@@ -22,11 +23,12 @@ const OVERLAYS = 'manifests/maya-sawa/overlays';
 describe('init order: maya-sawa-v2 migrates, then collects static files, then serves', () => {
   const cluster = useCluster();
   const { clients } = cluster;
+  const node = useOwnNode(cluster, 'init-order', MAYA_SAWA_IMAGES);
   const timings = useFigures('init-order');
 
   /** Renders an overlay with every image pointed at what was loaded into the cluster, optionally edits it, applies it. */
   async function applyOverlay(overlay: string, edit: (objects: KubernetesObject[]) => void = () => undefined): Promise<void> {
-    const objects = await cluster.render(`${OVERLAYS}/${overlay}`);
+    const objects = node.place(await cluster.render(`${OVERLAYS}/${overlay}`));
     edit(objects);
     await applyObjects(cluster.clients, objects);
   }
@@ -58,8 +60,6 @@ describe('init order: maya-sawa-v2 migrates, then collects static files, then se
   let splitApplied: Promise<void>;
 
   beforeAll(async () => {
-    // The global setup resolved them (SCENARIO_IMAGES_ON_DEMAND); only this file loads them into the node.
-    await timed('images loaded', () => cluster.ensureImages(['postgres', 'maya-sawa', 'openai-stand-in']));
     splitApplied = applyOverlay('split', (objects) => {
       // Each job takes at least 300 ms here, so a burst of jobs cannot be drained by one worker alone.
       const worker = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'maya-sawa-worker') as V1Deployment;

@@ -18,7 +18,8 @@ import { describeLoad } from '../harness/load/constant-load.js';
 import type { PhaseBody } from '../harness/phase/run-phase.js';
 import { usePhase } from '../harness/phase/use-phase.js';
 import { seconds } from '../harness/seconds.js';
-import { MAYA_SAWA_NODE_PORTS } from '../harness/system.js';
+import { MAYA_SAWA_NODE_PORTS, MAYA_SAWA_IMAGES } from '../harness/system.js';
+import { useOwnNode } from '../harness/own-node.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 // maya-sawa-v2's fault handling, on the real cluster, in its own namespace (the test-only faults overlay): an AI
@@ -43,6 +44,7 @@ const at = (value: Date | string | undefined): number => new Date(value ?? Numbe
 describe('maya-sawa-v2 fault handling: the AI provider, a crashed container, a replaced pod', () => {
   const cluster = useCluster();
   const { clients } = cluster;
+  const node = useOwnNode(cluster, SCENARIO, MAYA_SAWA_IMAGES);
   const figures = useFigures(SCENARIO);
   const diagnostics = () => namespaceDiagnostics(clients, NAMESPACE);
   const phase = <R extends object>(name: string, body: PhaseBody<R>) => usePhase<R>({ scenario: SCENARIO, clients, figures }, name, {}, body);
@@ -77,8 +79,8 @@ describe('maya-sawa-v2 fault handling: the AI provider, a crashed container, a r
 
   beforeAll(async () => {
     const started = Date.now();
-    await Promise.all([cluster.ensureImages(['postgres', 'maya-sawa', 'openai-stand-in']), waitUntilNotTerminating(clients, NAMESPACE)]);
-    await applyObjects(clients, await cluster.render('manifests/maya-sawa/overlays/faults'));
+    await waitUntilNotTerminating(clients, NAMESPACE);
+    await applyObjects(clients, node.place(await cluster.render('manifests/maya-sawa/overlays/faults')));
     await cluster.waitForDeployments(NAMESPACE, 240_000);
     web = cluster.nodePortUrl(MAYA_SAWA_NODE_PORTS.faults);
     provider = new AiStandInControl(cluster.nodePortUrl(MAYA_SAWA_NODE_PORTS.faultsAiProvider));

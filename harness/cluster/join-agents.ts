@@ -11,6 +11,8 @@ import { loadImagesIntoNode } from './node-images.js';
 export interface JoinOptions {
   images?: string[];
   taints?: string[];
+  /** Node names are `<namePrefix>-1`, `-2`, ...: a prefix per scenario file keeps files that join agents at the same time from choosing the same name. */
+  namePrefix?: string;
 }
 
 /** An agent node that joined the cluster, with what its joining cost. */
@@ -29,11 +31,11 @@ function serverOf(info: ClusterInfo): { containerId: string } {
   return server;
 }
 
-/** The lowest free names kms-agent-1, kms-agent-2, ... (a Node of a removed agent may still exist for a while). */
-async function freeNames(clients: KubeClients, count: number): Promise<string[]> {
+/** The lowest free names <prefix>-1, <prefix>-2, ... (a Node of a removed agent may still exist for a while). */
+async function freeNames(clients: KubeClients, count: number, prefix: string): Promise<string[]> {
   const taken = new Set((await clients.core.listNode()).items.map((node) => node.metadata?.name));
   const names: string[] = [];
-  for (let index = 1; names.length < count; index += 1) if (!taken.has(`kms-agent-${index}`)) names.push(`kms-agent-${index}`);
+  for (let index = 1; names.length < count; index += 1) if (!taken.has(`${prefix}-${index}`)) names.push(`${prefix}-${index}`);
   return names;
 }
 
@@ -54,7 +56,7 @@ export async function joinAgents(info: ClusterInfo, clients: KubeClients, count:
   configureTestcontainers(); // a test process may start the first container of its own here
   const token = await run('docker', ['exec', server.containerId, 'cat', NODE_TOKEN_PATH]);
   if (token.code !== 0) throw new Error(`reading the server's token (${NODE_TOKEN_PATH}) failed: ${token.stderr.trim()}`);
-  const nodeNames = await freeNames(clients, count);
+  const nodeNames = await freeNames(clients, count, options.namePrefix ?? 'kms-agent');
   const settled = await Promise.allSettled(
     nodeNames.map(async (nodeName): Promise<JoinedAgent> => {
       const started = Date.now();
