@@ -13,10 +13,10 @@ describe('the order the scenario files start in', () => {
     for (const name of laneFree) expect(readFileSync(`scenarios/${name}`, 'utf8'), name).toMatch(/\buseOwnNode\(/);
   });
 
-  it('starts the largest lane files first, the largest own-node file beside them, and the other own-node files last', () => {
+  it('starts the largest lane files first, then the own-node files, then the other lane files', () => {
     const files = [file('smoke', 85), file('faults', 335, false), file('probes', 251), file('init', 240, false), file('node', 250), file('hpa', 152)];
-    expect(scenarioOrder(files, 2).map((item) => item.id)).toEqual(['probes', 'node', 'faults', 'hpa', 'smoke', 'init']);
-    expect(scenarioOrder(files, 1).map((item) => item.id)).toEqual(['probes', 'faults', 'node', 'hpa', 'smoke', 'init']);
+    expect(scenarioOrder(files, 2).map((item) => item.id)).toEqual(['probes', 'node', 'faults', 'init', 'hpa', 'smoke']);
+    expect(scenarioOrder(files, 1).map((item) => item.id)).toEqual(['probes', 'faults', 'init', 'node', 'hpa', 'smoke']);
     expect(scenarioOrder([file('a', 1), file('b', 2)], 2).map((item) => item.id)).toEqual(['b', 'a']);
   });
 
