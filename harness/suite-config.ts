@@ -164,7 +164,7 @@ export const SUITE_VARIABLES: { readonly [K in keyof SuiteConfig]: Variable<Suit
     name: 'KMS_SCENARIO_LANES',
     takes: `a whole number from 1 to ${MAX_SCENARIO_LANES}`,
     default: `one per core, at most ${MAX_SCENARIO_LANES}`,
-    description: 'How many scenario files run at once, each on its own copy of the system; 1 runs them one at a time',
+    description: 'How many copies of the system the scenario files deploy at once, one per file (lanes); the files that run on a node of their own (init-order, maya-sawa-faults) run beside them, one at a time; 1 runs every file one at a time',
     parse: (value, { host }) =>
       value === undefined ? Math.max(1, Math.min(MAX_SCENARIO_LANES, host.cores)) : wholeNumber(value, 1, MAX_SCENARIO_LANES),
   },
