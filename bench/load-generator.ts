@@ -1,5 +1,5 @@
 // The bench's load generator, in a process of its own (bench/run.ts pins it to its own CPU, away from the server
-// under test). Argument: JSON { url, connections, seconds }. Prints "started" when the load begins, then one JSON
+// under test). Argument: JSON { url, connections, seconds, pipelining }. Prints "started" when the load begins, then one JSON
 // line: autocannon's figures and the CPU this process used while loading, as a share of one core.
 import autocannon from 'autocannon';
 
@@ -7,6 +7,8 @@ export interface LoadRequest {
   url: string;
   connections: number;
   seconds: number;
+  /** Requests in flight per connection (HTTP/1.1 pipelining). */
+  pipelining: number;
 }
 
 export interface LoadReport {
@@ -23,7 +25,7 @@ const request = JSON.parse(process.argv[2] ?? '') as LoadRequest;
 const cpuAtStart = process.cpuUsage();
 const startedAt = performance.now();
 console.log('started');
-const result = await autocannon({ url: request.url, connections: request.connections, duration: request.seconds, pipelining: 1 });
+const result = await autocannon({ url: request.url, connections: request.connections, duration: request.seconds, pipelining: request.pipelining });
 const cpu = process.cpuUsage(cpuAtStart);
 const elapsedMicros = (performance.now() - startedAt) * 1000;
 const report: LoadReport = {

@@ -5,7 +5,7 @@
 // a process of its own; with two CPUs or more, the server under test has CPU 1 to itself and the generator and Redis
 // share CPU 0. The CPU each got is recorded, and a ratio is flagged as meaningless when the bare server was not the
 // bottleneck. Results: bench/results/latest.json and latest.md. No pass/fail: figures are compared with the targets.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ import { resolveImages } from '../images/resolve.js';
 import { configureTestcontainers } from '../harness/testcontainers-env.js';
 import { DEPLOYED_OVERLAY, serviceRuntime, type ServiceRuntime } from './image-runtime.js';
 import type { LoadReport, LoadRequest } from './load-generator.js';
+import { RENDERER_DIR_IN_IMAGE } from '../services/shared/src/docs/renderer-assets.js';
 import { cpuShare, residentMb } from './process-cpu.js';
 import { formatSpread, spread, type Spread } from './stats.js';
 
@@ -28,6 +29,13 @@ const SETTINGS = {
   measureSeconds: 5,
   warmupSeconds: 2,
   connections: 50,
+  /**
+   * Requests each connection sends before it waits for answers. A client costs more CPU per request than a server:
+   * one request at a time, autocannon on one core could not keep the bare server's core busy (it reached 0.38-0.81 of
+   * it), and the ratio measured the generator. Ten in flight per connection, it can (0.96-0.99 of the core, the
+   * generator at 0.2-0.5 of its own). For the throughput pairs only: the memory load is sent as clients send it.
+   */
+  pipelining: 10,
   /** Starts of the three services for the memory figures. */
   rssStarts: 5,
   /** Longer than the worker's 10 s interval of the deployed overlay, so its tasks have run once. */
@@ -72,6 +80,10 @@ async function bundle(outDir: string): Promise<Record<Program, string>> {
     outputs[program] = outfile;
   }
   cpSync(join(ROOT, 'services', 'dashboard', 'public'), join(outDir, 'dashboard', 'public'), { recursive: true });
+  // Each serves /docs from the renderer packed beside its bundle, as in its image (images/service/build.sh).
+  for (const service of SERVICES) {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'services', 'shared', 'src', 'docs', 'pack-renderer.ts'), join(outDir, service, RENDERER_DIR_IN_IMAGE)]);
+  }
   return outputs;
 }
 
@@ -124,9 +136,12 @@ interface LoadRun extends LoadReport {
   redisCpu?: number;
 }
 
-/** Runs the load generator in its own process (pinned), measuring `server`'s and Redis's CPU while it loads. */
-function load(url: string, seconds: number, connections: number, watch: { server?: Child; redisPid?: number } = {}): Promise<LoadRun> {
-  const request: LoadRequest = { url, connections, seconds };
+/**
+ * Runs the load generator in its own process (pinned), measuring `server`'s and Redis's CPU while it loads. One request
+ * at a time per connection, as the services' clients send them, unless `pipelining` says otherwise (the throughput pairs).
+ */
+function load(url: string, seconds: number, connections: number, watch: { server?: Child; redisPid?: number } = {}, pipelining = 1): Promise<LoadRun> {
+  const request: LoadRequest = { url, connections, seconds, pipelining };
   const [command, args] = pinned(pinning?.generator, process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'load-generator.ts'), JSON.stringify(request)]);
   const generator = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -212,14 +227,14 @@ function judge(cpu: Comparison['cpu']): { meaningful: boolean; verdict: string }
 /** Gateway then bare, SETTINGS.pairs times, after a warm-up of each; the ratio of each adjacent pair. */
 async function compare(path: string, gateway: Child, bare: Child, redisPid: number | undefined): Promise<Comparison> {
   const { pairs: count, measureSeconds, warmupSeconds, connections } = SETTINGS;
-  await load(`${gateway.url}${path}`, warmupSeconds, connections);
-  await load(`${bare.url}${path}`, warmupSeconds, connections);
+  await load(`${gateway.url}${path}`, warmupSeconds, connections, {}, SETTINGS.pipelining);
+  await load(`${bare.url}${path}`, warmupSeconds, connections, {}, SETTINGS.pipelining);
   log(`measuring ${path}: ${count} pairs (gateway, bare) of ${measureSeconds} s each, ${connections} connections`);
   const watchRedis = path === '/api/status' ? redisPid : undefined;
   const pairs: Pair[] = [];
   for (let index = 0; index < count; index++) {
-    const gatewayRun = await load(`${gateway.url}${path}`, measureSeconds, connections, { server: gateway, redisPid: watchRedis });
-    const bareRun = await load(`${bare.url}${path}`, measureSeconds, connections, { server: bare, redisPid: watchRedis });
+    const gatewayRun = await load(`${gateway.url}${path}`, measureSeconds, connections, { server: gateway, redisPid: watchRedis }, SETTINGS.pipelining);
+    const bareRun = await load(`${bare.url}${path}`, measureSeconds, connections, { server: bare, redisPid: watchRedis }, SETTINGS.pipelining);
     const ratio = Math.round((gatewayRun.requestsPerSecond / bareRun.requestsPerSecond) * 1000) / 1000;
     const [gatewayCost, bareCost] = [cpuPerRequestUs(gatewayRun), cpuPerRequestUs(bareRun)];
     const cpuCostRatio = gatewayCost && bareCost ? Math.round((bareCost / gatewayCost) * 1000) / 1000 : undefined;
@@ -429,7 +444,7 @@ function markdown(results: Results): string {
     `As the images run them: \`node ${runtime.nodeFlags.join(' ')}\` (images/service/build.sh), ${Object.entries(runtime.imageEnv).map(([key, value]) => `${key}=${value}`).join(' ')} ` +
       `(the runtime image), NODE_OPTIONS: ${nodeOptions}; each service's environment from ${runtime.environmentFrom} (LOG_LEVEL, TASK_INTERVAL_SECONDS, ...). The bare server gets the same flags.`,
     '',
-    `## Throughput (${settings.pairs} pairs gateway, bare of ${settings.measureSeconds} s each, ${settings.connections} connections, after a ${settings.warmupSeconds} s warm-up of each)`,
+    `## Throughput (${settings.pairs} pairs gateway, bare of ${settings.measureSeconds} s each, ${settings.connections} connections with ${settings.pipelining} requests in flight each, after a ${settings.warmupSeconds} s warm-up of each)`,
     '',
     'Median of the pairwise ratios (min–max); req/s, p99 and CPU as median (min–max) over the runs. CPU: share of one core used during the run.',
     '',
