@@ -84,7 +84,8 @@ export async function renderKustomization(dir: string, options: RenderOptions = 
   return parseManifests(stdout, dir);
 }
 
-function podSpecOf(object: Record<string, unknown>): Record<string, unknown> | undefined {
+/** The pod spec of an object that runs pods (a Pod, a workload's template, a CronJob's job template), if it has one. */
+export function podSpecOf(object: Record<string, unknown>): Record<string, unknown> | undefined {
   const spec = object['spec'];
   if (!isRecord(spec)) return undefined;
   switch (object['kind']) {

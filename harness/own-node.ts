@@ -3,14 +3,13 @@ import { afterAll, beforeAll } from 'vitest';
 import type { ConnectedCluster } from './cluster/connected-cluster.js';
 import type { JoinedAgent } from './cluster/join-agents.js';
 import { dedicatedTaint } from './dedicated-node.js';
+import { podSpecOf } from './kustomize.js';
 import { seconds } from './seconds.js';
 
-/** Where a file's pods run: `nodeName` when it has a node of its own, else wherever the scheduler puts them. */
+/** Where a file's pods run: on its own node when it has one, else wherever the scheduler puts them. */
 export interface OwnNode {
   /** Returns copies of the objects whose pod templates tolerate the file's node and are kept on it (unchanged without one). */
   place(objects: KubernetesObject[]): KubernetesObject[];
-  /** The file's node, once beforeAll joined it; undefined on a cluster the suite did not start. */
-  readonly nodeName: string | undefined;
 }
 
 /**
@@ -38,9 +37,6 @@ export function useOwnNode(cluster: ConnectedCluster, scenario: string, images: 
     if (agent) await cluster.removeAgent(agent.container);
   });
   return {
-    get nodeName() {
-      return agent?.nodeName;
-    },
     place(objects) {
       return agent ? placeOnNode(objects, scenario, agent.nodeName) : objects;
     },
@@ -52,19 +48,11 @@ export function placeOnNode(objects: readonly KubernetesObject[], scenario: stri
   const taint = dedicatedTaint(scenario);
   return objects.map((object) => {
     const copy = structuredClone(object);
-    const spec = podSpecOf(copy);
+    const spec = podSpecOf(copy as unknown as Record<string, unknown>) as V1PodSpec | undefined;
     if (spec) {
       spec.tolerations = [...(spec.tolerations ?? []), { ...taint, operator: 'Equal' }];
       spec.nodeSelector = { ...spec.nodeSelector, 'kubernetes.io/hostname': nodeName };
     }
     return copy;
   });
-}
-
-const WITH_POD_TEMPLATE = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
-
-function podSpecOf(object: KubernetesObject): V1PodSpec | undefined {
-  const spec = (object as { spec?: { template?: { spec?: V1PodSpec } } & V1PodSpec }).spec;
-  if (object.kind === 'Pod') return spec;
-  return WITH_POD_TEMPLATE.includes(object.kind ?? '') ? spec?.template?.spec : undefined;
 }

@@ -11,6 +11,7 @@ describe('the order the scenario files start in', () => {
     const laneFree = files.filter((name) => !takesLane(readFileSync(`scenarios/${name}`, 'utf8'))).sort();
     expect(laneFree).toEqual(['init-order.test.ts', 'maya-sawa-faults.test.ts']);
     for (const name of laneFree) expect(readFileSync(`scenarios/${name}`, 'utf8'), name).toMatch(/\buseOwnNode\(/);
+    expect(takesLane("const { namespace } = useSystem(cluster, 'probes');"), 'a file that calls useSystem directly').toBe(true);
   });
 
   it('starts the largest lane files first, then the own-node files, then the other lane files', () => {
