@@ -11,11 +11,12 @@ import { renderKustomization } from '../harness/kustomize.js';
 // exactly the design's. scenarios/isolation.test.ts proves the same on the live cluster.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const render = (dir: string) => renderKustomization(path.join(here, dir));
-const [system, singlePod, split, faults] = await Promise.all([
+const [system, singlePod, split, faults, failingMigrate] = await Promise.all([
   render('overlays/test'),
   render('maya-sawa/overlays/single-pod'),
   render('maya-sawa/overlays/split'),
   render('maya-sawa/overlays/faults'),
+  render('maya-sawa/overlays/failing-migrate'),
 ]);
 /** Every overlay that publishes NodePorts. */
 const withNodePorts = await Promise.all(
@@ -110,6 +111,30 @@ function nodePortsAdmitting(objects: KubernetesObject[], address: string): Recor
   return admitted;
 }
 
+/** The label the namespace a Prometheus runs in carries (README: "Network policy and Pod Security"). */
+const METRICS_SCRAPER = { 'kube-microservices-suite.io/metrics-scraper': 'true' };
+
+/**
+ * "workload:port" for every port of every workload that a policy lets in from any pod of a namespace with these labels
+ * (a peer whose namespaceSelector selects them, with no podSelector or one that selects every pod).
+ */
+function admittedFromNamespace(objects: KubernetesObject[], namespaceLabels: Labels): string[] {
+  const policies = objects.filter((o): o is V1NetworkPolicy => o.kind === 'NetworkPolicy').filter((p) => (p.spec?.policyTypes ?? []).includes('Ingress'));
+  const anyPod = (peer: V1NetworkPolicyPeer) => !peer.podSelector || (Object.keys(peer.podSelector.matchLabels ?? {}).length === 0 && (peer.podSelector.matchExpressions ?? []).length === 0);
+  const admitted: string[] = [];
+  for (const workload of workloads(objects)) {
+    for (const port of workload.ports) {
+      const admits = policies.some(
+        (p) =>
+          selects(p.spec!.podSelector, workload.labels) &&
+          (p.spec!.ingress ?? []).some((rule) => portMatches(rule.ports, port) && fromPeers(rule).some((peer) => !peer.ipBlock && selects(peer.namespaceSelector, namespaceLabels) && anyPod(peer))),
+      );
+      if (admits) admitted.push(`${workload.name}:${port}`);
+    }
+  }
+  return admitted.sort();
+}
+
 /** "client -> server:port" for every pair of workloads the policies let talk. */
 function openConnections(objects: KubernetesObject[]): string[] {
   const policies = objects.filter((o): o is V1NetworkPolicy => o.kind === 'NetworkPolicy');
@@ -165,6 +190,20 @@ describe('NetworkPolicies: who may talk to whom inside each namespace', () => {
     expect(fromPods).toEqual(Object.fromEntries(Object.keys(fromPods).map((key) => [key, false])));
   });
 
+  // Where /metrics is served: the services' HTTP ports (services/shared/src/http-app.ts), maya-sawa's web (8000; its
+  // worker has no port) and the OpenAI stand-in (8090). Redis and PostgreSQL serve none.
+  it.each([
+    ['the monitoring system', system, ['api-gateway:8080', 'dashboard:3000', 'worker:8081']],
+    ['maya-sawa single-pod', singlePod, ['maya-sawa-v2:8000', 'openai-stand-in:8090']],
+    ['maya-sawa split', split, ['maya-sawa-web:8000', 'openai-stand-in:8090']],
+    ['maya-sawa faults', faults, ['maya-sawa-v2:8000', 'openai-stand-in:8090']],
+    ['maya-sawa failing-migrate', failingMigrate, ['maya-sawa-v2:8000', 'openai-stand-in:8090']],
+  ])('%s: a namespace labelled kube-microservices-suite.io/metrics-scraper=true reaches every /metrics port, nothing else; another namespace none', (_, objects, metricsPorts) => {
+    expect(admittedFromNamespace(objects, { ...METRICS_SCRAPER, 'kubernetes.io/metadata.name': 'monitoring' })).toEqual(metricsPorts);
+    expect(admittedFromNamespace(objects, { 'kubernetes.io/metadata.name': 'monitoring' })).toEqual([]);
+    expect(admittedFromNamespace(objects, { 'kube-microservices-suite.io/metrics-scraper': 'false', 'kubernetes.io/metadata.name': 'monitoring' })).toEqual([]);
+  });
+
   it('lets every pod ask CoreDNS, and nothing outside the namespace but CoreDNS and the ingress controller', () => {
     for (const objects of [system, singlePod, split, faults]) {
       const peers = objects
@@ -175,7 +214,7 @@ describe('NetworkPolicies: who may talk to whom inside each namespace', () => {
       expect(new Set(named).size, 'distinct outside peers').toBeLessThanOrEqual(3);
       for (const peer of peers) {
         const namespaceOk =
-          selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': 'kube-system' }) || selects(peer.namespaceSelector, { 'kube-microservices-suite.io/metrics-scraper': 'true' });
+          selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': 'kube-system' }) || selects(peer.namespaceSelector, METRICS_SCRAPER);
         expect(namespaceOk, JSON.stringify(peer)).toBe(true);
       }
     }
