@@ -26,6 +26,8 @@ const SETTLE_MS = 15_000;
 const MAYA_NAMESPACE = 'maya-sawa-isolation';
 const MAYA_OVERLAY = 'manifests/maya-sawa/overlays';
 const STRANGER_NAMESPACE = 'isolation-stranger';
+/** The port the stranger listens on (the gateway's own: no egress rule of the gateway names it). */
+const STRANGER_PORT = 8080;
 const INSTANCE = 'app.kubernetes.io/instance';
 const NAME = 'app.kubernetes.io/name';
 
@@ -47,8 +49,13 @@ async function deployDatabase(cluster: ConnectedCluster): Promise<void> {
   await cluster.waitForDeployments(MAYA_NAMESPACE);
 }
 
+/** What a path dials: a Service's name, or a pod's address (known once the pod runs). */
+type Host = string | (() => string);
+
 interface PathCheck {
   path: string;
+  /** host:port, as the probe dialled it (a Service's name, or a pod's address). */
+  to: string;
   expected: 'open' | 'refused';
   policies: 'in place' | 'deleted';
   outcome: string;
@@ -74,20 +81,23 @@ describe('isolation: only the paths the design names are open, and only restrict
   // The ingress controller's role label only: the real Traefik Service also selects on its instance label.
   const asIngress: ProbePod = { namespace: 'kube-system', name: 'isolation-as-ingress', labels: { [NAME]: 'traefik', 'kube-microservices-suite.io/probe': 'isolation' } };
   // A stranger with the gateway's very labels, in a namespace of its own without policies: only the servers' ingress
-  // policies can refuse it (a podSelector names pods of the policy's own namespace).
-  const stranger: ProbePod = { namespace: STRANGER_NAMESPACE, name: 'stranger', labels: system({ [NAME]: 'api-gateway' }) };
+  // policies can refuse it (a podSelector names pods of the policy's own namespace). It listens too, on STRANGER_PORT:
+  // as nothing in its namespace refuses anyone, only a client's egress policy can refuse a connection to it.
+  const stranger: ProbePod = { namespace: STRANGER_NAMESPACE, name: 'stranger', labels: system({ [NAME]: 'api-gateway' }), listens: STRANGER_PORT };
   // maya-sawa's app (the single pod's labels), beside PostgreSQL and the stand-in.
   const asMayaApp: ProbePod = { namespace: MAYA_NAMESPACE, name: 'as-maya-sawa', labels: { [NAME]: 'maya-sawa-v2', [INSTANCE]: 'maya-sawa' } };
   const service = (name: string, of = namespace) => `${name}.${of}.svc.cluster.local`;
   const checks: PathCheck[] = [];
   let probeImage = '';
+  let strangerAddress = '';
 
   beforeAll(async () => {
     await waitUntilNotTerminating(clients, STRANGER_NAMESPACE); // the same file, run again at once
     await clients.core.createNamespace({ body: { metadata: { name: STRANGER_NAMESPACE } } });
     const deployment = await clients.apps.readNamespacedDeployment({ name: GATEWAY, namespace });
     probeImage = deployment.spec!.template.spec!.containers[0]!.image!;
-    await Promise.all([startProbePods(clients, [asGateway, asWorker, asDashboard, asIngress, stranger], probeImage), database]);
+    const [addresses] = await Promise.all([startProbePods(clients, [asGateway, asWorker, asDashboard, asIngress, stranger], probeImage), database]);
+    strangerAddress = addresses[4]!;
     await startProbePods(clients, [asMayaApp], probeImage); // its namespace is the database's
   });
 
@@ -102,7 +112,8 @@ describe('isolation: only the paths the design names are open, and only restrict
    * A path expected open is tried until it opens or SETTLE_MS has passed (a probe pod just started, or a policy just
    * deleted, may take a moment to reach the node's rules); a path expected refused is tried once. Records the last try.
    */
-  const check = async (path: string, from: ProbePod, host: string, port: number, expected: PathCheck['expected'], policies: PathCheck['policies']): Promise<PathCheck> => {
+  const check = async (path: string, from: ProbePod, to: Host, port: number, expected: PathCheck['expected'], policies: PathCheck['policies']): Promise<PathCheck> => {
+    const host = typeof to === 'string' ? to : to();
     const started = Date.now();
     let last: Connection = { outcome: 'not tried', ms: 0 };
     const attempt = async () => {
@@ -111,12 +122,12 @@ describe('isolation: only the paths the design names are open, and only restrict
     };
     if (expected === 'open') await vi.waitFor(attempt, { timeout: SETTLE_MS, interval: 250 }).catch(() => undefined);
     else await attempt().catch(() => undefined);
-    const result = { path, expected, policies, outcome: last.outcome, ms: last.ms, settledMs: Date.now() - started };
+    const result = { path, to: `${host}:${port}`, expected, policies, outcome: last.outcome, ms: last.ms, settledMs: Date.now() - started };
     checks.push(result);
     return result;
   };
 
-  const forbidden: Array<[string, ProbePod, string, number]> = [
+  const forbidden: Array<[string, ProbePod, Host, number]> = [
     ['dashboard -> Redis', asDashboard, service('redis'), 6379],
     ['stranger -> Redis', stranger, service('redis'), 6379],
     ['stranger -> api-gateway', stranger, service('api-gateway'), 8080],
@@ -125,6 +136,9 @@ describe('isolation: only the paths the design names are open, and only restrict
     ['api-gateway -> PostgreSQL', asGateway, service('postgres', MAYA_NAMESPACE), 5432],
     ['api-gateway -> worker (not its dependency)', asGateway, service('worker'), 8081],
     ['api-gateway -> the Kubernetes API', asGateway, 'kubernetes.default.svc.cluster.local', 443],
+    // An address outside the gateway's allow-list that admits everyone: only the gateway's egress policy can refuse it.
+    // (Not an address outside the cluster: the offline node refuses pod traffic there by routing, before any policy.)
+    ['api-gateway -> a listening pod outside its allow-list (the stranger)', asGateway, () => strangerAddress, STRANGER_PORT],
   ];
 
   describe('allowed paths answer', () => {

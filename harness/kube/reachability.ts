@@ -13,10 +13,13 @@ export interface ProbePod {
   namespace: string;
   name: string;
   labels: Record<string, string>;
+  /** A TCP port it accepts connections on (closing each at once), so that it can be a path's target too. */
+  listens?: number;
 }
 
 const PROBE_CONTAINER = 'probe';
 const WAIT_FOREVER = "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30);";
+const listenOn = (port: number) => `process.on('SIGTERM', () => process.exit(0)); require('node:net').createServer((socket) => socket.end()).listen(${port});`;
 
 export function probePodManifest(probe: ProbePod, image: string): V1Pod {
   return {
@@ -33,7 +36,8 @@ export function probePodManifest(probe: ProbePod, image: string): V1Pod {
           name: PROBE_CONTAINER,
           image,
           imagePullPolicy: 'IfNotPresent',
-          command: ['node', '-e', WAIT_FOREVER],
+          command: ['node', '-e', probe.listens === undefined ? WAIT_FOREVER : listenOn(probe.listens)],
+          ...(probe.listens === undefined ? {} : { ports: [{ name: 'probe', containerPort: probe.listens, protocol: 'TCP' }] }),
           // Never run within a scenario's lifetime: the pod stays not ready, out of every Service's endpoints.
           readinessProbe: { tcpSocket: { port: 1 }, initialDelaySeconds: 86_400 },
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
@@ -44,19 +48,21 @@ export function probePodManifest(probe: ProbePod, image: string): V1Pod {
   };
 }
 
-/** Creates the probe pods and waits until each runs (its container started). */
-export async function startProbePods(clients: KubeClients, probes: ProbePod[], image: string, timeoutMs = 60_000): Promise<void> {
+/** Creates the probe pods and waits until each runs (its container started). Returns their addresses, in order. */
+export async function startProbePods(clients: KubeClients, probes: ProbePod[], image: string, timeoutMs = 60_000): Promise<string[]> {
   await Promise.all(probes.map((probe) => clients.core.createNamespacedPod({ namespace: probe.namespace, body: probePodManifest(probe, image) })));
-  await Promise.all(
-    probes.map((probe) =>
-      waitForPods(
+  const running = (pod: V1Pod, probe: ProbePod) => pod.metadata?.name === probe.name && pod.status?.containerStatuses?.[0]?.state?.running !== undefined && pod.status.podIP !== undefined;
+  return Promise.all(
+    probes.map(async (probe) => {
+      const pods = await waitForPods(
         clients,
         { namespace: probe.namespace, labelSelector: Object.entries(probe.labels).map(([key, value]) => `${key}=${value}`).join(',') },
         `probe ${probe.name} running`,
-        (pods) => pods.some((pod) => pod.metadata?.name === probe.name && pod.status?.containerStatuses?.[0]?.state?.running !== undefined),
+        (candidates) => candidates.some((pod) => running(pod, probe)),
         timeoutMs,
-      ),
-    ),
+      );
+      return pods.find((pod) => running(pod, probe))!.status!.podIP!;
+    }),
   );
 }
 
