@@ -25,6 +25,8 @@ const FORBIDDEN_BOUND_MS = 3_000;
 const SETTLE_MS = 15_000;
 const MAYA_NAMESPACE = 'maya-sawa-isolation';
 const MAYA_OVERLAY = 'manifests/maya-sawa/overlays';
+/** Every overlay of maya-sawa: the design's forms, and the test-only ones (the faults scenario's, init-order's failing migration). */
+const MAYA_FORMS = ['single-pod', 'split', 'faults', 'failing-migrate'] as const;
 const STRANGER_NAMESPACE = 'isolation-stranger';
 /** The port the stranger listens on (the gateway's own: no egress rule of the gateway names it). */
 const STRANGER_PORT = 8080;
@@ -191,7 +193,7 @@ describe('isolation: only the paths the design names are open, and only restrict
     const admission = phase<{ labels: Record<string, Record<string, string>>; serverMinor: string; workloads: Array<{ what: string; admission: Admission }>; refusals: Refusal[] }>(
       'pod-security',
       {},
-      async ({ step, results }) => {
+      async ({ step, results, figure }) => {
         results.serverMinor = await step("read the cluster's Kubernetes version", async () => {
           const kubelet = (await clients.core.listNode()).items[0]?.status?.nodeInfo?.kubeletVersion ?? '';
           return kubelet.replace(/^(v\d+\.\d+).*$/, '$1');
@@ -201,17 +203,22 @@ describe('isolation: only the paths the design names are open, and only restrict
           results.labels[name] = await step(`read namespace ${name}`, async () => (await clients.core.readNamespace({ name })).metadata?.labels ?? {});
         }
         results.workloads = await step("dry-run every workload's pod template, both systems", async () => {
-          const mayaForms = await Promise.all(['single-pod', 'split'].map((form) => cluster.render(`${MAYA_OVERLAY}/${form}`)));
-          const mayaTemplates = mayaForms.flat().filter((o): o is V1Deployment => o.kind === 'Deployment');
-          const own = (await clients.apps.listNamespacedDeployment({ namespace })).items;
-          const all = [...own.map((d) => [namespace, d] as const), ...mayaTemplates.map((d) => [MAYA_NAMESPACE, d] as const)];
+          const mayaForms = await Promise.all(
+            MAYA_FORMS.map(async (form) => (await cluster.render(`${MAYA_OVERLAY}/${form}`)).filter((o): o is V1Deployment => o.kind === 'Deployment').map((d) => [`maya-sawa ${form}`, MAYA_NAMESPACE, d] as const)),
+          );
+          const own = (await clients.apps.listNamespacedDeployment({ namespace })).items.map((d) => [namespace, namespace, d] as const);
           return Promise.all(
-            all.map(async ([into, deployment]) => ({
-              what: `${into}/${deployment.metadata?.name}`,
+            [...own, ...mayaForms.flat()].map(async ([source, into, deployment]) => ({
+              what: `${source}/${deployment.metadata?.name}`,
               admission: await admitPod(clients, into, podFromTemplate(deployment, into), { dryRun: true }),
             })),
           );
         });
+        for (const source of new Set(results.workloads.map((w) => w.what.slice(0, w.what.lastIndexOf('/'))))) {
+          const of = results.workloads.filter((w) => w.what.startsWith(`${source}/`));
+          const clean = of.filter((w) => w.admission.admitted && w.admission.warnings.length === 0);
+          figure(`dry run: ${source}`, `${clean.length} of ${of.length} pod templates admitted without a warning`);
+        }
         const pod = (name: string, container: Record<string, unknown>, podSecurity: Record<string, unknown> = {}): V1Pod => ({
           apiVersion: 'v1',
           kind: 'Pod',
@@ -240,6 +247,7 @@ describe('isolation: only the paths the design names are open, and only restrict
     it("admits every workload's pods of both systems, with no warning", () => {
       const workloads = admission.result('workloads');
       expect(workloads.length, 'workloads checked').toBeGreaterThanOrEqual(8);
+      for (const form of MAYA_FORMS) expect(workloads.map((w) => w.what), form).toContain(`maya-sawa ${form}/${form === 'split' ? 'maya-sawa-web' : 'maya-sawa-v2'}`);
       for (const { what, admission: result } of workloads) expect(result, what).toEqual({ admitted: true, warnings: [] });
     });
 
