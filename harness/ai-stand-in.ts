@@ -5,7 +5,8 @@ import { RequestLogSchema, type ProviderMode, type RequestLog } from '../contrac
  * through its NodePort: set its latency or failure mode, read what it received and answered per Idempotency-Key.
  */
 export class AiStandInControl {
-  constructor(private readonly url: string) {}
+  /** `url`: the stand-in's, from this process (its NodePort). */
+  constructor(readonly url: string) {}
 
   async setMode(mode: ProviderMode): Promise<void> {
     const response = await fetch(`${this.url}/test/mode`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mode), signal: AbortSignal.timeout(5_000) });

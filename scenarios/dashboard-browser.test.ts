@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayContract } from '../contracts/api-gateway.js';
-import type { ServiceContract } from '../contracts/common.js';
 import { dashboardContract } from '../contracts/dashboard.js';
 import { workerContract } from '../contracts/worker.js';
 import { repoRoot } from '../images/catalog.js';
 import { axeViolations } from '../harness/axe.js';
 import { launchChromium } from '../harness/browser.js';
-import { contractOperations, inspectDocsPage, responseSchema, type DocsPageReport, type Operation } from '../harness/docs-page.js';
+import { assessApiReferences, type ApiReference } from '../harness/api-references.js';
 import { scaleDeployment } from '../harness/kube/scale.js';
 import { useScenario } from '../harness/scenario.js';
 import { seconds } from '../harness/seconds.js';
@@ -18,7 +17,7 @@ import { DASHBOARD, GATEWAY } from '../harness/system.js';
 const REFRESH_SECONDS = 5;
 const artifacts = join(repoRoot, 'artifacts', 'dashboard-browser');
 /** The services of the system whose API reference (GET /docs) the browser opens, and the call it tries out on each. */
-const REFERENCES: ReadonlyArray<{ service: string; contract: ServiceContract; tryIt: Operation }> = [
+const REFERENCES: ReadonlyArray<Omit<ApiReference, 'url'>> = [
   { service: GATEWAY, contract: apiGatewayContract, tryIt: 'GET /api/info' },
   { service: 'worker', contract: workerContract, tryIt: 'GET /health/ready' },
   { service: DASHBOARD, contract: dashboardContract, tryIt: 'GET /api/overview' },
@@ -73,49 +72,13 @@ describe('dashboard: a person sees the system health live', () => {
   });
 
   // Each service's API reference, served by the service itself (services/shared/src/docs), opened from the cluster
-  // while the system is healthy. maya-sawa's is opened on loopback by contracts/maya-sawa.contract.test.ts: its
-  // system deploys only in init-order, and its page needs nothing a cluster adds.
+  // while the system is healthy. maya-sawa's and the OpenAI stand-in's: scenarios/maya-sawa-faults.test.ts.
   describe('API reference: each service renders its own contract at /docs', () => {
-    const docs = phase<{ pages: Record<string, DocsPageReport> }>('api-reference', {}, async ({ step, results, figure }) => {
-      // Side by side: each page renders in its own renderer process, and most of the wait is the cluster's answers.
-      const pages = await Promise.all(
-        REFERENCES.map(({ service, tryIt }) =>
-          step(`open ${service}'s /docs, try out ${tryIt}, run axe`, async () => {
-            const page = await inspectDocsPage(browser, `${await url(service)}/docs`, { tryIt });
-            figure(`${service}.renderSeconds`, seconds(page.renderMs));
-            return [service, page] as const;
-          }),
-        ),
-      );
-      results.pages = Object.fromEntries(pages);
-    });
-
-    it('lists every operation of the contract, and nothing else, on each service\'s page', () => {
-      for (const { service, contract } of REFERENCES) {
-        expect([...(docs.result('pages')[service]?.operations ?? [])].sort(), service).toEqual(contractOperations(contract).sort());
-      }
-    });
-
-    it('answers a call made with "try it out" from each page, by the contract', () => {
-      for (const { service, contract, tryIt } of REFERENCES) {
-        const answer = docs.result('pages')[service]?.tryIt;
-        expect(answer?.status, `${service}: ${tryIt} -> ${answer?.status} ${answer?.body.slice(0, 200)}`).toBe(200);
-        const schema = responseSchema(contract, tryIt, 200);
-        expect(schema?.safeParse(JSON.parse(answer!.body)).success, `${service}: ${tryIt} answer on the page matches the contract`).toBe(true);
-      }
-    });
-
-    it('passes axe (WCAG 2 A/AA) with the operation expanded and its answer shown', () => {
-      for (const { service } of REFERENCES) expect(docs.result('pages')[service]?.axeViolations, service).toEqual([]);
-    });
-
-    it('loads nothing from another origin (no CDN, fonts or validator: it works offline) and logs no error (none of its CSP)', () => {
-      for (const { service } of REFERENCES) {
-        const page = docs.result('pages')[service]!;
-        expect(page.offOrigin, service).toEqual([]);
-        expect(page.errors, service).toEqual([]);
-      }
-    });
+    assessApiReferences(
+      (body) => phase('api-reference', {}, body),
+      REFERENCES.map((reference) => ({ ...reference, url: () => url(reference.service) })),
+      () => browser,
+    );
   });
 
   it('shows every service up, with response times, and worker counters that rise between refreshes', async () => {

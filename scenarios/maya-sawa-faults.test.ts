@@ -1,9 +1,10 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { JobListSchema, JobSchema, WebInfoSchema, type Job, type JobKind, type WebInfo } from '../contracts/maya-sawa.js';
-import type { KeyLog, RequestLog } from '../contracts/openai-stand-in.js';
+import { JobListSchema, JobSchema, mayaSawaContract, WebInfoSchema, type Job, type JobKind, type WebInfo } from '../contracts/maya-sawa.js';
+import { openAiStandInContract, type KeyLog, type RequestLog } from '../contracts/openai-stand-in.js';
 import { AiStandInControl } from '../harness/ai-stand-in.js';
+import { assessApiReferences } from '../harness/api-references.js';
 import { printDiagnosticsOnFailure } from '../harness/diagnostics-on-failure.js';
 import { useFigures } from '../harness/figures.js';
 import { applyObjects } from '../harness/kube/apply.js';
@@ -22,7 +23,8 @@ import { MAYA_SAWA_NODE_PORTS, MAYA_SAWA_IMAGES } from '../harness/system.js';
 import { useOwnNode } from '../harness/own-node.js';
 import { useCluster } from '../harness/use-cluster.js';
 
-// maya-sawa-v2's fault handling, on the real cluster, in its own namespace (the test-only faults overlay): an AI
+// maya-sawa-v2's fault handling, on the real cluster, in its own namespace (the test-only faults overlay). First the
+// API references web and the stand-in serve, in a browser, while both are healthy; then the faults: an AI
 // provider outage leaves web in rotation and loses no job; a 429 is retried after Retry-After and no sooner; a
 // crashed worker container is restarted alone; a replaced pod re-runs its init containers safely, and heals by itself
 // when PostgreSQL is unreachable as it starts.
@@ -94,6 +96,18 @@ describe('maya-sawa-v2 fault handling: the AI provider, a crashed container, a r
   // The namespace finishes terminating in the background (a run of this file right after waits for it).
   afterAll(() => discardNamespace(clients, NAMESPACE));
   printDiagnosticsOnFailure(clients, NAMESPACE);
+
+  // First, while web and the stand-in are healthy: the API reference each serves, opened from the cluster through
+  // their NodePorts (the monitoring system's pages: scenarios/dashboard-browser.test.ts).
+  describe('API reference: web and the OpenAI stand-in render their own contracts at /docs', () => {
+    assessApiReferences(
+      (body) => phase('api-reference', body),
+      [
+        { service: 'maya-sawa', contract: mayaSawaContract, url: () => web, tryIt: 'GET /api/info' },
+        { service: 'openai-stand-in', contract: openAiStandInContract, url: () => provider.url, tryIt: 'GET /health/live' },
+      ],
+    );
+  });
 
   describe('the AI provider is down for 20 s under load on web', () => {
     interface Outage {

@@ -43,13 +43,24 @@ interface MediaContent {
   schema?: JsonSchema;
 }
 
+interface Response {
+  description?: string;
+  content?: Record<string, MediaContent>;
+}
+
+/** A reference to a shared part of the document, e.g. `#/components/responses/PayloadTooLarge`. */
+interface Reference {
+  $ref: string;
+}
+
 interface Operation {
   summary?: string;
   description?: string;
   tags?: string[];
   parameters?: Parameter[];
   requestBody?: { required?: boolean; description?: string; content?: Record<string, MediaContent> };
-  responses?: Record<string, { description?: string; content?: Record<string, MediaContent> }>;
+  /** Each status's own response, or (the shared error answers) a reference to one in `components.responses`. */
+  responses?: Record<string, Response | Reference>;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -86,6 +97,16 @@ export function renderServiceMarkdown(contract: ServiceContract, document: OpenA
     METHODS.flatMap((method) => (item[method] ? [{ heading: `${method.toUpperCase()} ${path}`, operation: item[method] }] : [])),
   );
   const schemas = (document.components?.schemas ?? {}) as Record<string, JsonSchema>;
+  const sharedResponses = (document.components?.responses ?? {}) as Record<string, Response>;
+
+  /** The response itself: a shared one (`#/components/responses/<name>`) looked up in the document's components. */
+  const responseOf = (response: Response | Reference): Response => {
+    if (!('$ref' in response)) return response;
+    const name = /^#\/components\/responses\/(.+)$/.exec(response.$ref)?.[1];
+    const shared = name === undefined ? undefined : sharedResponses[name];
+    if (!shared) throw new Error(`the document has no response ${response.$ref}`);
+    return shared;
+  };
 
   // Headings in the order they are written below, so that each anchor is the one GitHub gives it.
   anchors.add(contract.title);
@@ -197,7 +218,10 @@ export function renderServiceMarkdown(contract: ServiceContract, document: OpenA
     out.push(
       markdownTable([
         ['Status', 'Description', 'Body'],
-        ...Object.entries(operation.responses ?? {}).map(([status, response]) => [status, cell(response.description ?? ''), cell(bodyOf(response.content))]),
+        ...Object.entries(operation.responses ?? {}).map(([status, reference]) => {
+          const response = responseOf(reference);
+          return [status, cell(response.description ?? ''), cell(bodyOf(response.content))];
+        }),
       ]),
     );
   }
