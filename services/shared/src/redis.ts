@@ -95,21 +95,22 @@ export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolea
 export type PingResult = { ok: true; latencyMs: number } | { ok: false; latencyMs: null; error: string };
 
 /** PING with its own deadline, independent of the client's command timeout. Never throws. */
-export async function pingRedis(client: Redis, timeoutMs: number): Promise<PingResult> {
-  if (!isRedisConnected(client)) return { ok: false, latencyMs: null, error: `not connected (${client.status})` };
+export function pingRedis(client: Redis, timeoutMs: number): Promise<PingResult> {
+  if (!isRedisConnected(client)) return Promise.resolve({ ok: false, latencyMs: null, error: `not connected (${client.status})` });
   const startedAt = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs} ms`)), timeoutMs);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ ok: false, latencyMs: null, error: `ping timed out after ${timeoutMs} ms` }), timeoutMs);
+    client.ping().then(
+      () => {
+        clearTimeout(timer);
+        resolve({ ok: true, latencyMs: roundMs(performance.now() - startedAt) });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ ok: false, latencyMs: null, error: redisErrorMessage(error) });
+      },
+    );
   });
-  try {
-    await Promise.race([client.ping(), deadline]);
-    return { ok: true, latencyMs: roundMs(performance.now() - startedAt) };
-  } catch (error) {
-    return { ok: false, latencyMs: null, error: redisErrorMessage(error) };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function redisReadinessCheck(redis: Redis, timeoutMs: number): ReadinessCheck {

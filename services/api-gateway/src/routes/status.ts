@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../../../contracts/api-gateway.js';
-import { TASK_STATUSES, TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
+import { TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
 import { redisKeys, taskCountField } from '../../../shared/src/redis-keys.js';
 import { pingRedis, redisErrorMessage, type Redis } from '../../../shared/src/redis.js';
@@ -11,18 +11,18 @@ const toCount = (value: string | undefined): number => {
   return Number.isSafeInteger(count) && count >= 0 ? count : 0;
 };
 
+// The worker's hash fields of each task type, named once rather than on every request.
+const COUNT_FIELDS = TASK_TYPES.map((type) => ({ type, success: taskCountField(type, 'success'), failed: taskCountField(type, 'failed') }));
+
 /** Turns the worker's hashes (see redis-keys.ts) into the contract's shape. */
 export function summarizeWorkerTasks(counts: Record<string, string>, last: Record<string, string>, now: number): WorkerTasks {
-  const byType = Object.fromEntries(
-    TASK_TYPES.map((type) => [
-      type,
-      Object.fromEntries(TASK_STATUSES.map((status) => [status, toCount(counts[taskCountField(type, status)])])) as TaskCounts,
-    ]),
-  ) as WorkerTasks['byType'];
+  const byType = {} as WorkerTasks['byType'];
   const totals: TaskCounts = { success: 0, failed: 0 };
-  for (const type of TASK_TYPES) {
-    totals.success += byType[type].success;
-    totals.failed += byType[type].failed;
+  for (const fields of COUNT_FIELDS) {
+    const taskCounts: TaskCounts = { success: toCount(counts[fields.success]), failed: toCount(counts[fields.failed]) };
+    byType[fields.type] = taskCounts;
+    totals.success += taskCounts.success;
+    totals.failed += taskCounts.failed;
   }
   return { byType, totals, lastTask: parseLastTask(last, now) };
 }
