@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../../../contracts/api-gateway.js';
 import { TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
@@ -69,10 +69,8 @@ export async function readStatus({ identity, redis, pingTimeoutMs }: StatusDeps)
   };
 }
 
-export function statusRouter(deps: StatusDeps): Router {
-  const router = Router();
+export function addStatusRoute(router: IRouter, deps: StatusDeps): void {
   router.get('/api/status', async (_req, res) => {
     res.json(await readStatus(deps));
   });
-  return router;
 }
