@@ -17,6 +17,7 @@ export interface GatewayDeps {
   redis: Redis;
   health: HealthState;
   redisPingTimeoutMs: number;
+  redisReadTimeoutMs: number;
   enableTestToggles: boolean;
 }
 
@@ -39,7 +40,7 @@ export function createApp(deps: GatewayDeps): Express {
     docsAlsoUnder: ['/api'],
     mountRoutes(app) {
       addHealthRoutes(app, deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]);
-      addStatusRoute(app, { identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs });
+      addStatusRoute(app, { identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs, readTimeoutMs: deps.redisReadTimeoutMs });
       addInfoRoute(app, deps.identity);
       if (deps.enableTestToggles) addTestToggleRoutes(app, deps.health, deps.logger);
     },

@@ -3,7 +3,7 @@ import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../..
 import { TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
 import { redisKeys, taskCountField } from '../../../shared/src/redis-keys.js';
-import { pingRedis, redisErrorMessage, type Redis } from '../../../shared/src/redis.js';
+import { pingRedis, redisErrorMessage, withinDeadline, type Redis } from '../../../shared/src/redis.js';
 import { uptimeSeconds } from './info.js';
 
 const toCount = (value: string | undefined): number => {
@@ -41,18 +41,21 @@ function parseLastTask(last: Record<string, string>, now: number): LastTask | nu
 
 export interface StatusDeps {
   identity: ServiceIdentity;
+  /** The gateway's client times no command itself (timeEachCommand: false): each wait below has its deadline. */
   redis: Redis;
   pingTimeoutMs: number;
+  /** For reading both hashes (REDIS_COMMAND_TIMEOUT_MS). */
+  readTimeoutMs: number;
 }
 
 /** Real Redis work per request: a PING for latency, then both of the worker's hashes read in one round trip. */
-export async function readStatus({ identity, redis, pingTimeoutMs }: StatusDeps): Promise<StatusResponse> {
+export async function readStatus({ identity, redis, pingTimeoutMs, readTimeoutMs }: StatusDeps): Promise<StatusResponse> {
   const ping = await pingRedis(redis, pingTimeoutMs);
   let worker: WorkerTasks | null = null;
   let readError: string | null = null;
   if (ping.ok) {
     try {
-      const [counts, last] = await Promise.all([redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]);
+      const [counts, last] = await withinDeadline(Promise.all([redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]), readTimeoutMs, 'HGETALL');
       worker = summarizeWorkerTasks(counts, last, Date.now());
     } catch (error) {
       readError = `reading task counters failed: ${redisErrorMessage(error)}`;
