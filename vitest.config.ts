@@ -5,7 +5,7 @@ import ScenarioSequencer from './harness/scenario-sequencer.js';
 import { scenarioWorkers } from './harness/system.js';
 
 // Three projects, so the fast checks and the cluster scenarios can run apart:
-//   unit       services, manifests, images, harness: in-process, with a real Redis in a container
+//   unit       services, manifests, images, harness, bench: in-process, with a real Redis in a container
 //   contracts  every service started on loopback against real dependencies, checked against contracts/
 //   scenarios  the deployment guarantees, on a real Kubernetes cluster in a container (one per run), each file on
 //              its own copy of the system, one file per core at a time (scenarioLanes), and beside them the files
@@ -28,7 +28,7 @@ export default defineConfig({
           // or changes the environment for good (none uses vi.mock, vi.stubEnv or fake timers), and the unit and
           // contract tests take 39 s instead of 55 s of the two cores the cluster boots on meanwhile.
           isolate: false,
-          include: ['services/**/*.test.ts', 'manifests/**/*.test.ts', 'images/**/*.test.ts', 'harness/**/*.test.ts'],
+          include: ['services/**/*.test.ts', 'manifests/**/*.test.ts', 'images/**/*.test.ts', 'harness/**/*.test.ts', 'bench/**/*.test.ts'],
           globalSetup: ['harness/global-setup/images.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,

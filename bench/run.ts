@@ -1,14 +1,16 @@
 // npm run bench: throughput of the api-gateway against a bare Express server doing the same work, and each service's
-// RSS idle and after load, with the Node flags and environment the images and manifests really use
-// (bench/image-runtime.ts). Every program runs as its own process from the same esbuild bundle the images ship, on
-// 127.0.0.1, against a real Redis in a container. The load generator (autocannon, bench/load-generator.ts) runs in
-// a process of its own; with two CPUs or more, the server under test has CPU 1 to itself and the generator and Redis
-// share CPU 0. The CPU each got is recorded, and a ratio is flagged as meaningless when the bare server was not the
-// bottleneck. Results: bench/results/latest.json and latest.md. No pass/fail: figures are compared with the targets.
+// RSS idle and after load, with the Node flags, environment and memory limit the images and manifests really use
+// (bench/image-runtime.ts). Every program runs from the same esbuild bundle the images ship, in a container of the
+// runtime image the service images are built on, under its Deployment's memory limit (the bare server under the
+// gateway's), on the host's network, against a real Redis in a container. The load generator (autocannon,
+// bench/load-generator.ts) runs in a process of its own; with two CPUs or more, the server under test has CPU 1 to
+// itself and the generator and Redis share CPU 0. The CPU each got is recorded, and a ratio is flagged as meaningless
+// when the bare server was not the bottleneck. Results: bench/results/latest.json and latest.md. No pass/fail: figures
+// are compared with the targets.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
 import { build } from 'esbuild';
@@ -89,7 +91,10 @@ async function bundle(outDir: string): Promise<Record<Program, string>> {
 
 interface Child {
   name: string;
+  /** The `docker run` client, attached to the container's output. */
   process: ChildProcess;
+  container: string;
+  /** The program's process as the host sees it, for its CPU and RSS. */
   pid: number;
   url: string;
   output: () => string;
@@ -98,36 +103,59 @@ interface Child {
 let nextPort = 18_500;
 const children: Child[] = [];
 
-async function startProgram(name: string, file: string, env: Record<string, string>, runtime: ServiceRuntime, cpu?: string): Promise<Child> {
+/** Where and how a program runs: the runtime image, its container's memory limit, and a CPU to pin it to. */
+interface Confinement {
+  image: string;
+  memoryBytes: number;
+  cpu?: string;
+}
+
+/**
+ * Runs a bundle (`file`, with what is packed beside it) as its image runs it: in a container of the runtime image, as
+ * user 1000, under `memoryBytes` (no swap), with the image's Node flags, on the host's network so that no proxy sits
+ * between the load and the server.
+ */
+async function startProgram(name: string, file: string, env: Record<string, string>, runtime: ServiceRuntime, confinement: Confinement): Promise<Child> {
   const port = nextPort++;
-  const [command, args] = pinned(cpu, process.execPath, [...runtime.nodeFlags, file]);
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', ...runtime.imageEnv, ...env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_SECONDS: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const container = `kms-bench-${name}-${port}`;
+  const variables = { ...runtime.imageEnv, ...env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_SECONDS: '0' };
+  const memory = String(confinement.memoryBytes);
+  const child = spawn(
+    'docker',
+    [
+      'run', '--rm', '--name', container, '--network', 'host', '--user', '1000:1000', '--memory', memory, '--memory-swap', memory,
+      ...(confinement.cpu !== undefined ? ['--cpuset-cpus', confinement.cpu] : []),
+      '--volume', `${dirname(file)}:/app:ro`,
+      ...Object.entries(variables).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+      confinement.image, 'node', ...runtime.nodeFlags, `/app/${basename(file)}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-  const started: Child = { name, process: child, pid: child.pid!, url: `http://127.0.0.1:${port}`, output: () => output };
+  const started: Child = { name, process: child, container, pid: 0, url: `http://127.0.0.1:${port}`, output: () => output };
   children.push(started);
   const probe = name === 'bare-server' || name === 'dashboard' ? '/health/live' : '/health/ready';
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
     const ok = await fetch(`${started.url}${probe}`).then((response) => response.ok, () => false);
-    if (ok) return started;
+    if (ok) {
+      started.pid = Number((await run('docker', ['inspect', '--format', '{{.State.Pid}}', container])).stdout.trim());
+      return started;
+    }
     await sleep(100);
   }
-  throw new Error(`${name} did not become ready within 20 s:\n${output}`);
+  throw new Error(`${name} did not become ready within 30 s:\n${output}`);
 }
 
 async function stopProgram(child: Child): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
+  // SIGTERM, then SIGKILL after 10 s; --rm removes the container.
+  await run('docker', ['stop', '--time', '10', child.container]).catch(() => undefined);
   await exited;
-  clearTimeout(timer);
 }
 
 /** What one load run measured: the generator's figures, and the CPU the server (and Redis) got meanwhile. */
@@ -198,6 +226,9 @@ interface Comparison {
   meaningful: boolean;
   verdict: string;
 }
+
+const memoryLimitsMb = (runtime: ServiceRuntime) =>
+  Object.fromEntries(SERVICES.map((name) => [name, Math.round(runtime.memoryLimitBytes[name]! / 1024 ** 2)])) as Record<ServiceName, number>;
 
 const spreadOf = (values: (number | undefined)[], decimals = 2) => spread(values.filter((value): value is number => value !== undefined), decimals);
 
@@ -277,15 +308,17 @@ type RssStart = Record<ServiceName, { idleMb: number; afterLoadMb: number }>;
  * the settle time, then after load: the gateway at full throttle on /api/status then /health/live, the dashboard's
  * /api/overview (three upstream calls each), the worker's probes and metrics.
  */
-async function rssStart(bundles: Record<Program, string>, redisUrl: string, runtime: ServiceRuntime): Promise<RssStart> {
+async function rssStart(bundles: Record<Program, string>, redisUrl: string, runtime: ServiceRuntime, image: string): Promise<RssStart> {
   const env = runtime.containerEnv;
-  const gateway = await startProgram('api-gateway', bundles['api-gateway'], { ...env['api-gateway'], REDIS_URL: redisUrl }, runtime);
-  const worker = await startProgram('worker', bundles.worker, { ...env.worker, REDIS_URL: redisUrl }, runtime);
+  const confined = (service: ServiceName): Confinement => ({ image, memoryBytes: runtime.memoryLimitBytes[service]! });
+  const gateway = await startProgram('api-gateway', bundles['api-gateway'], { ...env['api-gateway'], REDIS_URL: redisUrl }, runtime, confined('api-gateway'));
+  const worker = await startProgram('worker', bundles.worker, { ...env.worker, REDIS_URL: redisUrl }, runtime, confined('worker'));
   const dashboard = await startProgram(
     'dashboard',
     bundles.dashboard,
-    { ...env.dashboard, GATEWAY_URL: gateway.url, WORKER_URL: worker.url, STATIC_DIR: join(dirname(bundles.dashboard), 'public') },
+    { ...env.dashboard, GATEWAY_URL: gateway.url, WORKER_URL: worker.url, STATIC_DIR: '/app/public' },
     runtime,
+    confined('dashboard'),
   );
   const services: Record<ServiceName, Child> = { 'api-gateway': gateway, worker, dashboard };
   await sleep(SETTINGS.settleSeconds * 1000);
@@ -314,7 +347,14 @@ interface Results {
   machine: { cpus: number; cpuModel: string; node: string; loadAverage: { atStart: number[]; atEnd: number[] } };
   redisImage: string;
   settings: typeof SETTINGS & { saturatedAt: number; pinning: string };
-  runtime: { nodeFlags: string[]; nodeOptions: Record<ServiceName, string | null>; imageEnv: Record<string, string>; environmentFrom: string };
+  runtime: {
+    nodeFlags: string[];
+    nodeOptions: Record<ServiceName, string | null>;
+    imageEnv: Record<string, string>;
+    environmentFrom: string;
+    image: string;
+    memoryLimitMb: Record<ServiceName, number>;
+  };
   targets: typeof TARGETS;
   throughput: { healthLive: Comparison & { withinTarget: boolean }; apiStatus: Comparison & { withinTarget: boolean } };
   rss: Record<ServiceName, RssFigures>;
@@ -338,6 +378,8 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
   const workDir = mkdtempSync(join(tmpdir(), 'kms-bench-'));
+  // The containers run as user 1000 and read the bundles from here.
+  chmodSync(workDir, 0o755);
   let redis: StartedRedisContainer | undefined;
   try {
     const runtime = await serviceRuntime(SERVICES);
@@ -346,7 +388,9 @@ async function main(): Promise<void> {
     const bundles = await bundle(workDir);
 
     configureTestcontainers();
-    const images = await resolveImages(['redis']);
+    const images = await resolveImages(['redis', 'node-runtime']);
+    const runtimeImage = images['node-runtime']!;
+    log(`each program in a container of ${runtimeImage}, memory limits ${JSON.stringify(memoryLimitsMb(runtime))} (MiB)`);
     redis = await new RedisContainer(images.redis!).start();
     const redisUrl = redis.getConnectionUrl();
     const redisPid = Number((await run('docker', ['inspect', '--format', '{{.State.Pid}}', redis.getId()])).stdout.trim()) || undefined;
@@ -356,13 +400,14 @@ async function main(): Promise<void> {
     const starts: RssStart[] = [];
     for (let index = 0; index < SETTINGS.rssStarts; index++) {
       log(`memory, start ${index + 1} of ${SETTINGS.rssStarts} (settle ${SETTINGS.settleSeconds} s)`);
-      starts.push(await rssStart(bundles, redisUrl, runtime));
+      starts.push(await rssStart(bundles, redisUrl, runtime, runtimeImage));
     }
 
     // Throughput: the gateway against the bare server, one at a time on the server CPU, Redis filled by the worker.
     const gatewayEnv = { ...runtime.containerEnv['api-gateway'], REDIS_URL: redisUrl };
-    const gateway = await startProgram('api-gateway', bundles['api-gateway'], gatewayEnv, runtime, pinning?.server);
-    const bare = await startProgram('bare-server', bundles['bare-server'], gatewayEnv, runtime, pinning?.server);
+    const onServerCpu: Confinement = { image: runtimeImage, memoryBytes: runtime.memoryLimitBytes['api-gateway']!, ...(pinning ? { cpu: pinning.server } : {}) };
+    const gateway = await startProgram('api-gateway', bundles['api-gateway'], gatewayEnv, runtime, onServerCpu);
+    const bare = await startProgram('bare-server', bundles['bare-server'], gatewayEnv, runtime, onServerCpu);
     const healthLive = await compare('/health/live', gateway, bare, redisPid);
     const apiStatus = await compare('/api/status', gateway, bare, redisPid);
     await stopProgram(bare);
@@ -396,6 +441,8 @@ async function main(): Promise<void> {
         nodeOptions: Object.fromEntries(SERVICES.map((name) => [name, runtime.containerEnv[name]?.NODE_OPTIONS ?? null])) as Record<ServiceName, string | null>,
         imageEnv: runtime.imageEnv,
         environmentFrom: DEPLOYED_OVERLAY,
+        image: runtimeImage,
+        memoryLimitMb: memoryLimitsMb(runtime),
       },
       targets: TARGETS,
       throughput: {
@@ -438,11 +485,12 @@ function markdown(results: Results): string {
     '',
     `${results.measuredAt}, ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${results.durationSeconds} s; ` +
       `load average ${machine.loadAverage.atStart.join(' / ')} at the start, ${machine.loadAverage.atEnd.join(' / ')} at the end (1 / 5 / 15 min). ` +
-      'Generated by `npm run bench`: each program runs from its esbuild bundle as its own process, on 127.0.0.1, against Redis in a container; ' +
+      `Generated by \`npm run bench\`: each program runs from its esbuild bundle in a container of ${runtime.image} (the service images' base), on the host's network, against Redis in a container; ` +
       `the load generator (autocannon) runs in a process of its own. Pinning: ${settings.pinning}.`,
     '',
     `As the images run them: \`node ${runtime.nodeFlags.join(' ')}\` (images/service/build.sh), ${Object.entries(runtime.imageEnv).map(([key, value]) => `${key}=${value}`).join(' ')} ` +
-      `(the runtime image), NODE_OPTIONS: ${nodeOptions}; each service's environment from ${runtime.environmentFrom} (LOG_LEVEL, TASK_INTERVAL_SECONDS, ...). The bare server gets the same flags.`,
+      `(the runtime image), NODE_OPTIONS: ${nodeOptions}; each service's environment and memory limit from ${runtime.environmentFrom} (LOG_LEVEL, TASK_INTERVAL_SECONDS, ...; ` +
+      `limits ${Object.entries(runtime.memoryLimitMb).map(([name, mb]) => `${name} ${mb} MiB`).join(', ')}: Node sizes its heap from it). The bare server gets the same flags and the gateway's limit.`,
     '',
     `## Throughput (${settings.pairs} pairs gateway, bare of ${settings.measureSeconds} s each, ${settings.connections} connections with ${settings.pipelining} requests in flight each, after a ${settings.warmupSeconds} s warm-up of each)`,
     '',
@@ -492,7 +540,13 @@ function markdown(results: Results): string {
 }
 
 process.once('SIGINT', () => {
-  for (const child of children) child.process.kill('SIGKILL');
+  for (const child of children) {
+    try {
+      execFileSync('docker', ['rm', '--force', child.container], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
   process.exit(130);
 });
 

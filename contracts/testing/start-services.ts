@@ -22,8 +22,12 @@ export interface RunningService {
 
 const identity = (name: string) => ({ name, version: '0.1.0', pod: `${name}-contract-test`, environment: 'test', startedAt: new Date() });
 
+/** A client as the service's main.ts makes it: the gateway's times no command itself (its calls have deadlines). */
 async function redisClient(url: string, name: string): Promise<Redis> {
-  const redis = createRedisClient({ url, password: undefined, pingTimeoutMs: 500, commandTimeoutMs: 1000, connectionName: name }, silentLogger());
+  const redis = createRedisClient(
+    { url, password: undefined, pingTimeoutMs: 500, commandTimeoutMs: 1000, connectionName: name, timeEachCommand: name !== 'api-gateway' },
+    silentLogger(),
+  );
   redis.connect().catch(() => undefined);
   await waitUntilReady(redis, 5000);
   return redis;
@@ -38,6 +42,7 @@ export async function startGateway(redisUrl: string, options: { enableTestToggle
     redis,
     health,
     redisPingTimeoutMs: 500,
+    redisReadTimeoutMs: 1000,
     enableTestToggles: options.enableTestToggles,
   });
   const server = await start(app, 0, '127.0.0.1');

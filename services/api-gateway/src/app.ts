@@ -2,14 +2,14 @@ import type { Express } from 'express';
 import openapi from '../../../contracts/openapi/api-gateway.openapi.json' with { type: 'json' };
 import { Gauge } from 'prom-client';
 import type { ServiceIdentity } from '../../shared/src/config.js';
-import { healthRouter, type HealthState } from '../../shared/src/health.js';
+import { addHealthRoutes, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { createAppMetrics } from '../../shared/src/metrics.js';
 import { isRedisConnected, redisReadinessCheck, type Redis } from '../../shared/src/redis.js';
-import { infoRouter } from './routes/info.js';
-import { statusRouter } from './routes/status.js';
-import { testTogglesRouter } from './routes/test-toggles.js';
+import { addInfoRoute } from './routes/info.js';
+import { addStatusRoute } from './routes/status.js';
+import { addTestToggleRoutes } from './routes/test-toggles.js';
 
 export interface GatewayDeps {
   identity: ServiceIdentity;
@@ -17,6 +17,7 @@ export interface GatewayDeps {
   redis: Redis;
   health: HealthState;
   redisPingTimeoutMs: number;
+  redisReadTimeoutMs: number;
   enableTestToggles: boolean;
 }
 
@@ -38,10 +39,10 @@ export function createApp(deps: GatewayDeps): Express {
     openapi,
     docsAlsoUnder: ['/api'],
     mountRoutes(app) {
-      app.use(healthRouter(deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]));
-      app.use(statusRouter({ identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs }));
-      app.use(infoRouter(deps.identity));
-      if (deps.enableTestToggles) app.use(testTogglesRouter(deps.health, deps.logger));
+      addHealthRoutes(app, deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]);
+      addStatusRoute(app, { identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs, readTimeoutMs: deps.redisReadTimeoutMs });
+      addInfoRoute(app, deps.identity);
+      if (deps.enableTestToggles) addTestToggleRoutes(app, deps.health, deps.logger);
     },
   });
 }

@@ -7,7 +7,8 @@ await runService({
   name: SERVICE_NAME,
   loadConfig,
   wire({ config, logger, health }) {
-    const redis = createRedisClient({ ...config.redis, connectionName: `${SERVICE_NAME}:${config.identity.pod}` }, logger);
+    // Every Redis call of the gateway has its own deadline (routes/status.ts, the readiness PING).
+    const redis = createRedisClient({ ...config.redis, connectionName: `${SERVICE_NAME}:${config.identity.pod}`, timeEachCommand: false }, logger);
     connectInBackground(redis, logger);
     return {
       app: createApp({
@@ -16,6 +17,7 @@ await runService({
         redis,
         health,
         redisPingTimeoutMs: config.redis.pingTimeoutMs,
+        redisReadTimeoutMs: config.redis.commandTimeoutMs,
         enableTestToggles: config.enableTestToggles,
       }),
       listeningDetails: { testToggles: config.enableTestToggles },

@@ -1,7 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Overview } from '../../../contracts/dashboard.js';
 import openapi from '../../../contracts/openapi/dashboard.openapi.json' with { type: 'json' };
-import { healthRouter, type HealthState } from '../../shared/src/health.js';
+import { addHealthRoutes, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { createAppMetrics, type MetricsLocals } from '../../shared/src/metrics.js';
@@ -45,7 +45,7 @@ export function createApp(deps: DashboardDeps): Express {
     mountRoutes(app) {
       app.use(securityHeaders);
       // Readiness depends on nothing else: the page itself reports the other services.
-      app.use(healthRouter(deps.health, []));
+      addHealthRoutes(app, deps.health, []);
       app.get('/api/overview', async (_req, res) => {
         res.set('Cache-Control', 'no-store');
         res.json(await deps.collectOverview());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
-import express, { Router, type Express } from 'express';
+import express, { type Express, type IRouter } from 'express';
 import { Counter } from 'prom-client';
 import type { ErrorBody, LiveOk } from '../../../contracts/common.js';
 import { ListJobsQuerySchema, SubmitJobRequestSchema, SummariseRequestSchema, type JobList, type SummaryAnswer, type WebInfo } from '../../../contracts/maya-sawa.js';
@@ -55,8 +55,7 @@ const AI_FAILURE_ANSWERS = {
   rejected: { status: 502, error: 'ai_rejected' },
 } as const;
 
-function summariesRouter(deps: WebDeps): Router {
-  const router = Router();
+function addSummaryRoute(router: IRouter, deps: WebDeps): void {
   const policy = (): RetryPolicy => ({ maxAttempts: 3, deadlineMs: deps.aiSyncTimeoutMs, baseDelayMs: 250, maxDelayMs: 2_000 });
   router.post('/api/summaries', async (req, res) => {
     const parsed = SummariseRequestSchema.safeParse(req.body);
@@ -75,11 +74,9 @@ function summariesRouter(deps: WebDeps): Router {
       res.status(status).json(errorBody(code, failure.message));
     }
   });
-  return router;
 }
 
-function jobsRouter(deps: WebDeps, submitted: Counter): Router {
-  const router = Router();
+function addJobRoutes(router: IRouter, deps: WebDeps, submitted: Counter): void {
   router.post('/api/jobs', async (req, res) => {
     const parsed = SubmitJobRequestSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -115,7 +112,6 @@ function jobsRouter(deps: WebDeps, submitted: Counter): Router {
     }
     res.json(job);
   });
-  return router;
 }
 
 /** maya-sawa's web app. Never listens: web.ts (or a test) starts it. */
@@ -137,8 +133,8 @@ export function createWebApp(deps: WebDeps): Express {
         const body: LiveOk = { status: 'ok' };
         res.json(body);
       });
-      app.use(jobsRouter(deps, submitted));
-      app.use(summariesRouter(deps));
+      addJobRoutes(app, deps, submitted);
+      addSummaryRoute(app, deps);
       app.get('/api/info', (_req, res) => {
         const body: WebInfo = {
           service: 'maya-sawa-web',

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Router, type Express, type Request, type Response } from 'express';
+import type { Express, IRouter, Request, Response } from 'express';
 import { Counter } from 'prom-client';
 import type { ErrorBody } from '../../../contracts/common.js';
 import { ChatCompletionRequestSchema, IDEMPOTENCY_HEADER, ProviderModeSchema, type OpenAiError } from '../../../contracts/openai-stand-in.js';
-import { healthRouter, type HealthState } from '../../shared/src/health.js';
+import { addHealthRoutes, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { createAppMetrics } from '../../shared/src/metrics.js';
@@ -29,8 +29,7 @@ function bearerMatches(header: string | undefined, apiKey: string): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function completionsRouter(deps: StandInDeps, completions: Counter<'outcome'>): Router {
-  const router = Router();
+function addCompletionRoute(router: IRouter, deps: StandInDeps, completions: Counter<'outcome'>): void {
   router.post('/v1/chat/completions', async (req: Request, res: Response) => {
     const key = req.get(IDEMPOTENCY_HEADER) || undefined;
     const verdict = deps.state.receive(key);
@@ -76,11 +75,9 @@ function completionsRouter(deps: StandInDeps, completions: Counter<'outcome'>): 
     if (stored) res.set('idempotent-replayed', 'true');
     res.json(completion);
   });
-  return router;
 }
 
-function testRouter(state: ProviderState): Router {
-  const router = Router();
+function addTestControlRoutes(router: IRouter, state: ProviderState): void {
   router.put('/test/mode', (req, res) => {
     const parsed = ProviderModeSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -93,7 +90,6 @@ function testRouter(state: ProviderState): Router {
   router.get('/test/requests', (_req, res) => {
     res.json(state.log());
   });
-  return router;
 }
 
 /** The stand-in's app. Never listens: main.ts (or a test) starts it. */
@@ -111,9 +107,9 @@ export function createStandInApp(deps: StandInDeps): Express {
     logger: deps.logger,
     metrics,
     mountRoutes(app) {
-      app.use(healthRouter(deps.health, []));
-      app.use(completionsRouter(deps, completions));
-      if (deps.testControls) app.use(testRouter(deps.state));
+      addHealthRoutes(app, deps.health, []);
+      addCompletionRoute(app, deps, completions);
+      if (deps.testControls) addTestControlRoutes(app, deps.state);
     },
   });
 }

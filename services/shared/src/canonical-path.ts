@@ -1,11 +1,12 @@
-import type { RequestHandler } from 'express';
-import { notFoundHandler } from './errors.js';
+const MAY_NOT_BE_CANONICAL = /%|\/\/|\/\./;
 
 /**
  * Whether a path names one resource one way: no empty, "." or ".." segment, raw or percent-encoded (a trailing slash
  * aside). Routes never match the others, but static files were found through them ("//", "/./index.html").
  */
 export function isCanonicalPath(path: string): boolean {
+  // Most paths have no percent sign, empty segment or dot segment: answered without decoding or splitting.
+  if (!MAY_NOT_BE_CANONICAL.test(path)) return true;
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
@@ -16,6 +17,3 @@ export function isCanonicalPath(path: string): boolean {
   if (segments.at(-1) === '') segments.pop();
   return segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
-
-/** Answers a path that is not canonical with the JSON 404 of an unknown route (mount before the routes). */
-export const canonicalPathsOnly: RequestHandler = (req, res, next) => (isCanonicalPath(req.path) ? next() : notFoundHandler(req, res, next));

@@ -2,7 +2,7 @@ import type { StartedRedisContainer } from '@testcontainers/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../../harness/redis.js';
 import { NotReadySchema, ReadySchema } from '../../../contracts/common.js';
-import { HealthState, healthRouter } from './health.js';
+import { HealthState, addHealthRoutes } from './health.js';
 import { createServiceApp } from './http-app.js';
 import { createAppMetrics } from './metrics.js';
 import { redisReadinessCheck, type Redis } from './redis.js';
@@ -27,7 +27,7 @@ describe('liveness and readiness', () => {
       openapi: demoOpenApi,
       metrics: createAppMetrics('health_demo'),
       mountRoutes(app) {
-        app.use(healthRouter(health, [redisReadinessCheck(redis, 300)]));
+        addHealthRoutes(app, health, [redisReadinessCheck(redis, 300)]);
       },
     });
     server = await start(app, 0, '127.0.0.1');

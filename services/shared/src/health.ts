@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import type { DependencyCheck, LiveFailing, LiveOk, NotReady, Ready } from '../../../contracts/common.js';
 
 /**
@@ -35,8 +35,7 @@ export async function evaluateReadiness(state: HealthState, checks: readonly Rea
 }
 
 /** GET /health/live (never looks at dependencies, so an outage elsewhere cannot get pods restarted) and GET /health/ready. */
-export function healthRouter(state: HealthState, checks: readonly ReadinessCheck[]): Router {
-  const router = Router();
+export function addHealthRoutes(router: IRouter, state: HealthState, checks: readonly ReadinessCheck[]): void {
   router.get('/health/live', (_req, res) => {
     if (state.livenessDisabled) {
       const body: LiveFailing = { status: 'failing', reason: 'liveness disabled by test toggle' };
@@ -50,5 +49,4 @@ export function healthRouter(state: HealthState, checks: readonly ReadinessCheck
     const answer = await evaluateReadiness(state, checks);
     res.status(answer.ready ? 200 : 503).json(answer.body);
   });
-  return router;
 }

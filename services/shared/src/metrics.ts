@@ -30,7 +30,7 @@ export interface AppMetrics {
   registry: Registry;
   /**
    * Counts, times and tracks in-flight requests, then hands each finished request to `onFinished` (the request
-   * log), so a request costs one timer read and one pair of listeners. Mount before the routers.
+   * log), so a request costs one timer read and one listener. Mount before the routers.
    */
   httpMiddleware(onFinished?: FinishedRequestListener): RequestHandler;
   /** GET /metrics */
@@ -67,30 +67,31 @@ export function createAppMetrics(prefix: string): AppMetrics {
       this.set(inFlight);
     },
   });
-  // The label object of each (method, endpoint, status), made once: prom-client hashes and checks it per call.
-  const labelSets = new Map<string, Record<LabelName, string>>();
-  const labelsOf = (method: string, endpoint: string, status: number) => {
-    const key = `${method} ${status} ${endpoint}`;
-    let labels = labelSets.get(key);
-    if (!labels) labelSets.set(key, (labels = { method, endpoint, status: String(status) }));
+  // The label object of each (method, status, endpoint), made once and found without building a key: prom-client
+  // hashes and checks it per call, and every object a request allocates is paid again in garbage collection.
+  const labelSets = new Map<string, Map<number, Map<string, Record<LabelName, string>>>>();
+  const labelsOf = (method: string, status: number, endpoint: string) => {
+    let byStatus = labelSets.get(method);
+    if (!byStatus) labelSets.set(method, (byStatus = new Map()));
+    let byEndpoint = byStatus.get(status);
+    if (!byEndpoint) byStatus.set(status, (byEndpoint = new Map()));
+    let labels = byEndpoint.get(endpoint);
+    if (!labels) byEndpoint.set(endpoint, (labels = { method, endpoint, status: String(status) }));
     return labels;
   };
 
   const httpMiddleware = (onFinished?: FinishedRequestListener): RequestHandler => (req, res, next) => {
     const startedAt = performance.now();
     inFlight++;
-    const finish = () => {
-      res.off('finish', finish);
-      res.off('close', finish);
+    // A response emits 'close' once: after it finished, or when its connection closed first.
+    res.on('close', () => {
       inFlight--;
       const durationMs = performance.now() - startedAt;
-      const labels = labelsOf(req.method, endpointLabel(req, res), res.statusCode);
+      const labels = labelsOf(req.method, res.statusCode, endpointLabel(req, res));
       requests.inc(labels);
       duration.observe(labels, durationMs / 1000);
       onFinished?.(req, res, durationMs);
-    };
-    res.on('finish', finish);
-    res.on('close', finish);
+    });
     next();
   };
 

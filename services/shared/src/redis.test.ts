@@ -1,8 +1,8 @@
 import type { StartedRedisContainer } from '@testcontainers/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../../harness/redis.js';
-import { closeRedis, isRedisConnected, pingRedis, reconnectDelayMs, waitUntilReady } from './redis.js';
-import { connectedClient, eventually, redisUrlOnPort } from './testing/helpers.js';
+import { closeRedis, createRedisClient, isRedisConnected, pingRedis, reconnectDelayMs, waitUntilReady, withinDeadline } from './redis.js';
+import { connectedClient, eventually, redisUrlOnPort, silentLogger } from './testing/helpers.js';
 import { startTcpProxy } from './testing/tcp-proxy.js';
 
 describe('the Redis client factory', () => {
@@ -77,5 +77,23 @@ describe('the Redis client factory', () => {
 
   it('backs off between reconnection attempts up to 2 s', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 50].map(reconnectDelayMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+  });
+});
+
+describe('deadlines', () => {
+  it('a client times each command unless its caller bounds every wait itself', () => {
+    const options = { url: 'redis://127.0.0.1:1', password: undefined, pingTimeoutMs: 500, commandTimeoutMs: 1500, connectionName: 'test' };
+    const timed = createRedisClient(options, silentLogger());
+    const untimed = createRedisClient({ ...options, timeEachCommand: false }, silentLogger());
+    expect(timed.options.commandTimeout).toBe(1500);
+    expect(untimed.options.commandTimeout).toBeUndefined();
+  });
+
+  it("withinDeadline settles as the work does, or fails with what timed out once its time is up", async () => {
+    await expect(withinDeadline(Promise.resolve('PONG'), 100, 'ping')).resolves.toBe('PONG');
+    await expect(withinDeadline(Promise.reject(new Error('refused')), 100, 'ping')).rejects.toThrow('refused');
+    const startedAt = performance.now();
+    await expect(withinDeadline(new Promise(() => undefined), 100, 'HGETALL')).rejects.toThrow('HGETALL timed out after 100 ms');
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(95);
   });
 });

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HealthState, healthRouter } from './health.js';
+import { HealthState, addHealthRoutes } from './health.js';
 import { createServiceApp } from './http-app.js';
 import { createAppMetrics } from './metrics.js';
 import { start, type RunningServer } from './server.js';
@@ -23,7 +23,7 @@ async function startSlowServer(health: HealthState, slow = gate(), slowEntered =
     openapi: demoOpenApi,
     metrics: createAppMetrics('shutdown_demo'),
     mountRoutes(app) {
-      app.use(healthRouter(health, []));
+      addHealthRoutes(app, health, []);
       app.get('/slow', async (_req, res) => {
         slowEntered.open();
         await slow.opened;

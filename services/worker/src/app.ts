@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import openapi from '../../../contracts/openapi/worker.openapi.json' with { type: 'json' };
-import { healthRouter, type HealthState } from '../../shared/src/health.js';
+import { addHealthRoutes, type HealthState } from '../../shared/src/health.js';
 import { createServiceApp } from '../../shared/src/http-app.js';
 import type { Logger } from '../../shared/src/logger.js';
 import { redisReadinessCheck, type Redis } from '../../shared/src/redis.js';
@@ -21,7 +21,7 @@ export function createApp(deps: WorkerAppDeps): Express {
     metrics: deps.metrics.app,
     openapi,
     mountRoutes(app) {
-      app.use(healthRouter(deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]));
+      addHealthRoutes(app, deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]);
     },
   });
 }

@@ -1,11 +1,10 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import type { InfoResponse } from '../../../../contracts/api-gateway.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
 
 export const uptimeSeconds = (startedAt: Date, now = Date.now()): number => Math.max(0, Math.round((now - startedAt.getTime()) / 100) / 10);
 
-export function infoRouter(identity: ServiceIdentity): Router {
-  const router = Router();
+export function addInfoRoute(router: IRouter, identity: ServiceIdentity): void {
   router.get('/api/info', (_req, res) => {
     const body: InfoResponse = {
       service: 'api-gateway',
@@ -18,5 +17,4 @@ export function infoRouter(identity: ServiceIdentity): Router {
     };
     res.json(body);
   });
-  return router;
 }

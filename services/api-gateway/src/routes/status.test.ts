@@ -23,7 +23,7 @@ describe('GET /api/status reads what the worker writes', () => {
   });
 
   it('reports zero counters and no last task before the worker ran', async () => {
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status.status).toBe('ok');
     expect(status.worker?.totals).toEqual({ success: 0, failed: 0 });
     expect(status.worker?.lastTask).toBeNull();
@@ -36,7 +36,7 @@ describe('GET /api/status reads what the worker writes', () => {
     const { scheduler } = createTestScheduler(redis);
     await scheduler.runTick(uniqueTick());
     await scheduler.runTick(uniqueTick());
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status.worker?.byType).toEqual({
       data_processing: { success: 2, failed: 0 },
       cleanup: { success: 2, failed: 0 },
@@ -51,9 +51,17 @@ describe('GET /api/status reads what the worker writes', () => {
   it('is degraded, with no worker section, when Redis cannot be reached', async () => {
     const gone = await connectedClient(container.getConnectionUrl());
     await closeRedis(gone, 1000);
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: gone, pingTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: gone, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: false, latencyMs: null } });
     expect(status.redis.error).toMatch(/not connected/);
+  });
+
+  it('is degraded within its read deadline when Redis answers the PING but not the reads (the client times no command)', async () => {
+    const silentAfterPing = { status: 'ready', ping: () => redis.ping(), hgetall: () => new Promise<never>(() => undefined) } as unknown as Redis;
+    const startedAt = performance.now();
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: silentAfterPing, pingTimeoutMs: 500, readTimeoutMs: 300 }));
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: true, error: 'reading task counters failed: HGETALL timed out after 300 ms' } });
   });
 });
 

@@ -1,14 +1,13 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import type { ProbeToggle } from '../../../../contracts/api-gateway.js';
 import type { HealthState } from '../../../shared/src/health.js';
 import type { Logger } from '../../../shared/src/logger.js';
 
 /**
- * podinfo-style probe toggles for the scenarios. Mounted only when ENABLE_TEST_TOGGLES=true; otherwise these
+ * podinfo-style probe toggles for the scenarios. Added only when ENABLE_TEST_TOGGLES=true; otherwise these
  * paths fall through to the 404 handler.
  */
-export function testTogglesRouter(health: HealthState, logger: Logger): Router {
-  const router = Router();
+export function addTestToggleRoutes(router: IRouter, health: HealthState, logger: Logger): void {
   const toggle = (probe: ProbeToggle['probe'], enabled: boolean) => {
     if (probe === 'readiness') health.readinessDisabled = !enabled;
     else health.livenessDisabled = !enabled;
@@ -20,5 +19,4 @@ export function testTogglesRouter(health: HealthState, logger: Logger): Router {
   router.post('/test/readiness/enable', (_req, res) => void res.json(toggle('readiness', true)));
   router.post('/test/liveness/disable', (_req, res) => void res.json(toggle('liveness', false)));
   router.post('/test/liveness/enable', (_req, res) => void res.json(toggle('liveness', true)));
-  return router;
 }
