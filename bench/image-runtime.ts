@@ -11,7 +11,7 @@ import { renderKustomization } from '../harness/kustomize.js';
 export const DEPLOYED_OVERLAY = 'manifests/overlays/local';
 
 export interface ServiceRuntime {
-  /** Flags between `node` and the entry point in the image's CMD, e.g. ["--max-semi-space-size=1"]. */
+  /** Flags between `node` and the entry point in the image's CMD, e.g. ["--max-semi-space-size=8", "--expose-gc"]. */
   nodeFlags: string[];
   /** ENV of the runtime image (NODE_ENV=production). */
   imageEnv: Record<string, string>;
@@ -34,7 +34,8 @@ export function quantityBytes(quantity: string): number {
   return Math.round(Number(match[1]) * QUANTITY_UNITS[match[2] ?? '']!);
 }
 
-function nodeFlagsOfServiceImage(): string[] {
+/** The Node flags of the service image's command (images/service/build.sh). */
+export function imageNodeFlags(): string[] {
   const script = readFileSync(join(repoRoot, 'images', 'service', 'build.sh'), 'utf8');
   const cmd = /^CMD \[(.*)\]$/m.exec(script)?.[1];
   if (!cmd) throw new Error('images/service/build.sh: no CMD [...] line to read the Node flags from');
@@ -73,5 +74,5 @@ export async function serviceRuntime(services: readonly string[]): Promise<Servi
     if (!memoryLimit) throw new Error(`${DEPLOYED_OVERLAY}: the ${service} container has no memory limit`);
     memoryLimitBytes[service] = quantityBytes(memoryLimit);
   }
-  return { nodeFlags: nodeFlagsOfServiceImage(), imageEnv: envOfRuntimeImage(), containerEnv, memoryLimitBytes };
+  return { nodeFlags: imageNodeFlags(), imageEnv: envOfRuntimeImage(), containerEnv, memoryLimitBytes };
 }
