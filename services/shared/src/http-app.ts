@@ -23,9 +23,9 @@ export interface ServiceAppOptions {
 }
 
 /**
- * The Express app every service shares: request metrics and logs around everything, JSON bodies parsed (a
- * malformed one answers 400, one over JSON_BODY_LIMIT_BYTES 413), OPTIONS and paths that are not canonical refused alike
- * everywhere, the service's routes, its API reference (GET /openapi.json, /docs), GET /metrics, then the JSON 404 and
+ * The Express app every service shares: request metrics and logs around everything, OPTIONS and paths that are not
+ * canonical refused alike everywhere, JSON bodies parsed (a malformed one answers 400, one over JSON_BODY_LIMIT_BYTES
+ * 413), the service's routes, its API reference (GET /openapi.json, /docs), GET /metrics, then the JSON 404 and
  * error handlers.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
@@ -34,12 +34,19 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('query parser', 'simple');
   // No weak ETag (a SHA-1 of every body): these answers are dynamic JSON that no client revalidates.
   app.set('etag', false);
-  app.use(options.metrics.httpMiddleware(requestLogger(options.logger)));
-  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
-  // No route takes OPTIONS (no cross-origin caller is served), so it gets the JSON 404 of any method a path lacks,
-  // everywhere: Express's Routers would otherwise answer it 200 text/plain for their own paths only. A path that is not
-  // canonical gets the same answer (canonical-path.ts). One middleware for both: every layer costs each request.
-  app.use((req, res, next) => (req.method === 'OPTIONS' || !isCanonicalPath(req.path) ? notFoundHandler(req, res, next) : next()));
+  const track = options.metrics.requestTracker(requestLogger(options.logger));
+  const parseJsonBody = express.json({ limit: JSON_BODY_LIMIT_BYTES });
+  // One layer that every request passes (each layer costs every request a `next` of its own and prefix handling):
+  // - metrics and the request log;
+  // - OPTIONS and paths that are not canonical (canonical-path.ts) get the JSON 404 of any method a path lacks,
+  //   everywhere: no route takes OPTIONS (no cross-origin caller is served), and Express's Routers would otherwise
+  //   answer it 200 text/plain for their own paths only;
+  // - the JSON body parsed.
+  app.use((req, res, next) => {
+    track(req, res);
+    if (req.method === 'OPTIONS' || !isCanonicalPath(req.path)) notFoundHandler(req, res, next);
+    else parseJsonBody(req, res, next);
+  });
   // The service's routes first: the requests that matter under load never pass through the docs router.
   options.mountRoutes(app);
   const docs = docsRouter(options.openapi, new DocsAssets());

@@ -29,10 +29,10 @@ export type FinishedRequestListener = (req: Request, res: Response, durationMs: 
 export interface AppMetrics {
   registry: Registry;
   /**
-   * Counts, times and tracks in-flight requests, then hands each finished request to `onFinished` (the request
-   * log), so a request costs one timer read and one listener. Mount before the routers.
+   * A tracker that counts, times and tracks a request in flight, then hands it, finished, to `onFinished` (the request
+   * log), so a request costs one timer read and one listener. Call it first for every request (http-app.ts).
    */
-  httpMiddleware(onFinished?: FinishedRequestListener): RequestHandler;
+  requestTracker(onFinished?: FinishedRequestListener): (req: Request, res: Response) => void;
   /** GET /metrics */
   handler: RequestHandler;
 }
@@ -80,7 +80,7 @@ export function createAppMetrics(prefix: string): AppMetrics {
     return labels;
   };
 
-  const httpMiddleware = (onFinished?: FinishedRequestListener): RequestHandler => (req, res, next) => {
+  const requestTracker = (onFinished?: FinishedRequestListener) => (req: Request, res: Response) => {
     const startedAt = performance.now();
     inFlight++;
     // A response emits 'close' once: after it finished, or when its connection closed first.
@@ -92,7 +92,6 @@ export function createAppMetrics(prefix: string): AppMetrics {
       duration.observe(labels, durationMs / 1000);
       onFinished?.(req, res, durationMs);
     });
-    next();
   };
 
   const handler: RequestHandler = async (_req, res) => {
@@ -100,5 +99,5 @@ export function createAppMetrics(prefix: string): AppMetrics {
     res.send(await registry.metrics());
   };
 
-  return { registry, httpMiddleware, handler };
+  return { registry, requestTracker, handler };
 }
