@@ -523,7 +523,7 @@ function markdown(results: Results): string {
           '',
         ]
       : []),
-    'The bare server does the same Redis round trip on /api/status (PING and both worker hashes, sent together) without metrics, logging, body parsing or error handling.',
+    'The bare server does the same Redis round trips on /api/status (PING, then both worker hashes) without metrics, logging, body parsing or error handling.',
     '',
     `## Resident memory (VmRSS), median (min–max) of ${settings.rssStarts} starts`,
     '',

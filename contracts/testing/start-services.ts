@@ -42,6 +42,7 @@ export async function startGateway(redisUrl: string, options: { enableTestToggle
     redis,
     health,
     redisPingTimeoutMs: 500,
+    redisReadTimeoutMs: 1000,
     enableTestToggles: options.enableTestToggles,
   });
   const server = await start(app, 0, '127.0.0.1');

@@ -16,8 +16,8 @@ export interface GatewayDeps {
   logger: Logger;
   redis: Redis;
   health: HealthState;
-  /** REDIS_PING_TIMEOUT_MS: the readiness probe's PING, and /api/status's round trip. */
   redisPingTimeoutMs: number;
+  redisReadTimeoutMs: number;
   enableTestToggles: boolean;
 }
 
@@ -40,7 +40,7 @@ export function createApp(deps: GatewayDeps): Express {
     docsAlsoUnder: ['/api'],
     mountRoutes(app) {
       addHealthRoutes(app, deps.health, [redisReadinessCheck(deps.redis, deps.redisPingTimeoutMs)]);
-      addStatusRoute(app, { identity: deps.identity, redis: deps.redis, roundTripTimeoutMs: deps.redisPingTimeoutMs });
+      addStatusRoute(app, { identity: deps.identity, redis: deps.redis, pingTimeoutMs: deps.redisPingTimeoutMs, readTimeoutMs: deps.redisReadTimeoutMs });
       addInfoRoute(app, deps.identity);
       if (deps.enableTestToggles) addTestToggleRoutes(app, deps.health, deps.logger);
     },

@@ -17,6 +17,7 @@ await runService({
         redis,
         health,
         redisPingTimeoutMs: config.redis.pingTimeoutMs,
+        redisReadTimeoutMs: config.redis.commandTimeoutMs,
         enableTestToggles: config.enableTestToggles,
       }),
       listeningDetails: { testToggles: config.enableTestToggles },

@@ -14,7 +14,7 @@ export interface RedisClientOptions extends RedisConfig {
   connectionName: string;
   /**
    * Whether each command fails on its own after commandTimeoutMs (the default), or the caller bounds every wait
-   * itself (`withinDeadline`): the gateway, whose every Redis round trip has a deadline of its own. ioredis's
+   * itself (`withinDeadline`): the gateway, whose every Redis call is inside a request with its deadline. ioredis's
    * per-command timer costs an object and a timer per command, and turns the command into a slow dictionary-mode
    * object when it clears the timer: under the containers' memory limit the gateway spent a sixth of its CPU per
    * /api/status request on it (bench/results).
@@ -104,13 +104,12 @@ export function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolea
 export type PingResult = { ok: true; latencyMs: number } | { ok: false; latencyMs: null; error: string };
 
 /**
- * `work`'s outcome, or an Error "<what> timed out after <timeoutMs> ms" if it has not settled by then (`what` may be
- * decided then: the step a round trip was still waiting for). One timer and one promise: the cheapest deadline on a hot
- * path (no Promise.race).
+ * `work`'s outcome, or an Error "<what> timed out after <timeoutMs> ms" if it has not settled by then. One timer and one
+ * promise: the cheapest deadline on a hot path (no Promise.race).
  */
-export function withinDeadline<T>(work: Promise<T>, timeoutMs: number, what: string | (() => string)): Promise<T> {
+export function withinDeadline<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${typeof what === 'string' ? what : what()} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${timeoutMs} ms`)), timeoutMs);
     work.then(
       (value) => {
         clearTimeout(timer);

@@ -24,7 +24,7 @@ describe('GET /api/status reads what the worker writes', () => {
   });
 
   it('reports zero counters and no last task before the worker ran', async () => {
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, roundTripTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status.status).toBe('ok');
     expect(status.worker?.totals).toEqual({ success: 0, failed: 0 });
     expect(status.worker?.lastTask).toBeNull();
@@ -37,7 +37,7 @@ describe('GET /api/status reads what the worker writes', () => {
     const { scheduler } = createTestScheduler(redis);
     await scheduler.runTick(uniqueTick());
     await scheduler.runTick(uniqueTick());
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, roundTripTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status.worker?.byType).toEqual({
       data_processing: { success: 2, failed: 0 },
       cleanup: { success: 2, failed: 0 },
@@ -52,24 +52,24 @@ describe('GET /api/status reads what the worker writes', () => {
   it('is degraded, with no worker section, when Redis cannot be reached', async () => {
     const gone = await connectedClient(container.getConnectionUrl());
     await closeRedis(gone, 1000);
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: gone, roundTripTimeoutMs: 500 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: gone, pingTimeoutMs: 500, readTimeoutMs: 500 }));
     expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: false, latencyMs: null } });
     expect(status.redis.error).toMatch(/not connected/);
   });
 
-  it('is degraded within its deadline when Redis answers the PING but not the reads (the client times no command)', async () => {
+  it('is degraded within its read deadline when Redis answers the PING but not the reads (the client times no command)', async () => {
     const silentAfterPing = { status: 'ready', ping: () => redis.ping(), hgetall: () => new Promise<never>(() => undefined) } as unknown as Redis;
     const startedAt = performance.now();
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: silentAfterPing, roundTripTimeoutMs: 300 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: silentAfterPing, pingTimeoutMs: 500, readTimeoutMs: 300 }));
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: true, error: 'reading task counters failed: HGETALL timed out after 300 ms' } });
     expect(status.redis.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('is degraded, Redis unreachable, within its deadline when Redis answers nothing', async () => {
+  it('is degraded, Redis unreachable, within its PING deadline when Redis answers nothing', async () => {
     const silent = { status: 'ready', ping: () => new Promise<never>(() => undefined), hgetall: () => new Promise<never>(() => undefined) } as unknown as Redis;
     const startedAt = performance.now();
-    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: silent, roundTripTimeoutMs: 300 }));
+    const status = StatusResponseSchema.parse(await readStatus({ identity, redis: silent, pingTimeoutMs: 300, readTimeoutMs: 500 }));
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: false, latencyMs: null, error: 'ping timed out after 300 ms' } });
   });
@@ -79,7 +79,7 @@ describe('GET /api/status reads what the worker writes', () => {
     try {
       await other.select(1);
       await other.set(redisKeys.taskCounts, 'not a hash');
-      const status = StatusResponseSchema.parse(await readStatus({ identity, redis: other, roundTripTimeoutMs: 500 }));
+      const status = StatusResponseSchema.parse(await readStatus({ identity, redis: other, pingTimeoutMs: 500, readTimeoutMs: 500 }));
       expect(status).toMatchObject({ status: 'degraded', worker: null, redis: { connected: true, error: expect.stringMatching(/^reading task counters failed: WRONGTYPE/) } });
     } finally {
       other.disconnect();

@@ -3,8 +3,7 @@ import type { LastTask, StatusResponse, TaskCounts, WorkerTasks } from '../../..
 import { TASK_TYPES, isTaskStatus, isTaskType } from '../../../../contracts/task-types.js';
 import type { ServiceIdentity } from '../../../shared/src/config.js';
 import { redisKeys, taskCountField } from '../../../shared/src/redis-keys.js';
-import { isRedisConnected, redisErrorMessage, withinDeadline, type Redis } from '../../../shared/src/redis.js';
-import { roundMs } from '../../../shared/src/timing.js';
+import { pingRedis, redisErrorMessage, withinDeadline, type Redis } from '../../../shared/src/redis.js';
 import { uptimeSeconds } from './info.js';
 
 const toCount = (value: string | undefined): number => {
@@ -42,49 +41,34 @@ function parseLastTask(last: Record<string, string>, now: number): LastTask | nu
 
 export interface StatusDeps {
   identity: ServiceIdentity;
-  /** The gateway's client times no command itself (timeEachCommand: false): the round trip below has its deadline. */
+  /** The gateway's client times no command itself (timeEachCommand: false): each wait below has its deadline. */
   redis: Redis;
-  /** For the round trip: REDIS_PING_TIMEOUT_MS, the bound the readiness probe's PING has too. */
-  roundTripTimeoutMs: number;
+  pingTimeoutMs: number;
+  /** For reading both hashes (REDIS_COMMAND_TIMEOUT_MS). */
+  readTimeoutMs: number;
 }
 
-type RedisReading = Pick<StatusResponse, 'redis' | 'worker'>;
-
-/**
- * Real Redis work per request, in one round trip under one deadline: a PING for latency and both of the worker's
- * hashes, sent together (the client's autopipelining writes them at once, and Redis answers in order). Redis is
- * unreachable if the PING fails; if only the reads do, it is reachable but the worker section is missing. Never throws.
- */
-async function readRedis(redis: Redis, timeoutMs: number): Promise<RedisReading> {
-  if (!isRedisConnected(redis)) return { redis: { connected: false, latencyMs: null, error: `not connected (${redis.status})` }, worker: null };
-  const startedAt = performance.now();
-  let latencyMs: number | null = null;
-  const ping = redis.ping().then(() => {
-    latencyMs = roundMs(performance.now() - startedAt);
-  });
-  try {
-    const [, counts, last] = await withinDeadline(
-      Promise.all([ping, redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]),
-      timeoutMs,
-      () => (latencyMs === null ? 'ping' : 'HGETALL'),
-    );
-    return { redis: { connected: true, latencyMs, error: null }, worker: summarizeWorkerTasks(counts, last, Date.now()) };
-  } catch (error) {
-    const message = redisErrorMessage(error);
-    return latencyMs === null
-      ? { redis: { connected: false, latencyMs: null, error: message }, worker: null }
-      : { redis: { connected: true, latencyMs, error: `reading task counters failed: ${message}` }, worker: null };
+/** Real Redis work per request: a PING for latency, then both of the worker's hashes read in one round trip. */
+export async function readStatus({ identity, redis, pingTimeoutMs, readTimeoutMs }: StatusDeps): Promise<StatusResponse> {
+  const ping = await pingRedis(redis, pingTimeoutMs);
+  let worker: WorkerTasks | null = null;
+  let readError: string | null = null;
+  if (ping.ok) {
+    try {
+      const [counts, last] = await withinDeadline(Promise.all([redis.hgetall(redisKeys.taskCounts), redis.hgetall(redisKeys.lastTask)]), readTimeoutMs, 'HGETALL');
+      worker = summarizeWorkerTasks(counts, last, Date.now());
+    } catch (error) {
+      readError = `reading task counters failed: ${redisErrorMessage(error)}`;
+    }
   }
-}
-
-export async function readStatus({ identity, redis, roundTripTimeoutMs }: StatusDeps): Promise<StatusResponse> {
-  const reading = await readRedis(redis, roundTripTimeoutMs);
   return {
-    status: reading.worker ? 'ok' : 'degraded',
+    status: worker ? 'ok' : 'degraded',
     checkedAt: new Date().toISOString(),
     gateway: { service: 'api-gateway', version: identity.version, pod: identity.pod, uptimeSeconds: uptimeSeconds(identity.startedAt), status: 'up' },
-    redis: reading.redis,
-    worker: reading.worker,
+    redis: ping.ok
+      ? { connected: true, latencyMs: ping.latencyMs, error: readError }
+      : { connected: false, latencyMs: null, error: ping.error },
+    worker,
   };
 }
 
