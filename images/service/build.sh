@@ -30,10 +30,10 @@ FROM $BASE_IMAGE
 COPY --chown=0:0 . /app
 ENV SERVICE_NAME=$SERVICE STATIC_DIR=/app/public
 USER 1000:1000
-# An 8 MB semi-space: under load, fewer objects of in-flight requests are copied and promoted (the gateway's CPU per
-# /api/status request -16 %, bench/results); 1 MB cost it its 0.9 of bare Express, 16 MB gains nothing more. Loading
-# the bundle grows the young generation to that size at once: --expose-gc lets the service give it back once loaded
-# (services/shared/src/startup-memory.ts), so an idle service stays small (~72 MB).
+# An 8 MB semi-space: under load, fewer objects of in-flight requests are copied and promoted (CPU per /api/status
+# request about a fifth less than with 1 MB, bench/results; 16 MB gains nothing more). Loading the bundle grows the
+# young generation to that size at once: --expose-gc lets the service give it back once loaded
+# (services/shared/src/startup-memory.ts), so an idle service stays small (gateway ~72 MB).
 CMD ["node", "--max-semi-space-size=8", "--expose-gc", "/app/$default_entry.mjs"]
 DOCKERFILE
 }
