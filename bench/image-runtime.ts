@@ -6,6 +6,7 @@ import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../images/catalog.js';
+import { serviceImageNodeFlags } from '../images/service/node-flags.js';
 import { renderKustomization } from '../harness/kustomize.js';
 
 export const DEPLOYED_OVERLAY = 'manifests/overlays/local';
@@ -32,16 +33,6 @@ export function quantityBytes(quantity: string): number {
   const match = /^(\d+(?:\.\d+)?)(k|M|G|Ki|Mi|Gi)?$/.exec(quantity);
   if (!match) throw new Error(`not a memory quantity this bench reads: '${quantity}' (a number with k, M, G, Ki, Mi or Gi)`);
   return Math.round(Number(match[1]) * QUANTITY_UNITS[match[2] ?? '']!);
-}
-
-/** The Node flags of the service image's command (images/service/build.sh). */
-export function imageNodeFlags(): string[] {
-  const script = readFileSync(join(repoRoot, 'images', 'service', 'build.sh'), 'utf8');
-  const cmd = /^CMD \[(.*)\]$/m.exec(script)?.[1];
-  if (!cmd) throw new Error('images/service/build.sh: no CMD [...] line to read the Node flags from');
-  const words = JSON.parse(`[${cmd}]`) as string[];
-  if (words[0] !== 'node') throw new Error(`images/service/build.sh: the CMD does not start with node: ${cmd}`);
-  return words.slice(1).filter((word) => word.startsWith('-'));
 }
 
 function envOfRuntimeImage(): Record<string, string> {
@@ -74,5 +65,5 @@ export async function serviceRuntime(services: readonly string[]): Promise<Servi
     if (!memoryLimit) throw new Error(`${DEPLOYED_OVERLAY}: the ${service} container has no memory limit`);
     memoryLimitBytes[service] = quantityBytes(memoryLimit);
   }
-  return { nodeFlags: imageNodeFlags(), imageEnv: envOfRuntimeImage(), containerEnv, memoryLimitBytes };
+  return { nodeFlags: serviceImageNodeFlags(), imageEnv: envOfRuntimeImage(), containerEnv, memoryLimitBytes };
 }

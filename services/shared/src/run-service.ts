@@ -46,7 +46,8 @@ export async function runService<Config extends BaseConfig>(service: ServiceDefi
 
   const wiring = await service.wire({ config, logger, health });
   // Everything is loaded: give back what loading grew, before the port opens (a sync collection of some 30 ms).
-  logger.debug(releaseStartupMemory(), 'start-up memory released');
+  const startupMemory = releaseStartupMemory();
+  logger.debug(startupMemory, startupMemory.released ? 'start-up memory released' : 'start-up memory kept: gc is not exposed');
   const server = await start(wiring.app, config.port, config.host, { shuttingDown: () => health.shuttingDown });
   createShutdown({
     logger,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { imageNodeFlags } from '../../../bench/image-runtime.js';
+import { serviceImageNodeFlags } from '../../../images/service/node-flags.js';
 import { releaseStartupMemory } from './startup-memory.js';
 
 interface Outcome {
@@ -28,7 +28,7 @@ function loadThenRelease(flags: string[]): Outcome {
 
 describe('releasing the memory a service grew into while loading', () => {
   it("gives back the young generation under the images' Node flags", () => {
-    const flags = imageNodeFlags();
+    const flags = serviceImageNodeFlags();
     expect(flags).toContain('--expose-gc');
     const outcome = loadThenRelease(flags);
     expect(outcome.released).toBe(true);
@@ -37,7 +37,7 @@ describe('releasing the memory a service grew into while loading', () => {
   });
 
   it('does nothing, and says so, where gc is not exposed (tests, tsx runs)', () => {
-    const flags = imageNodeFlags().filter((flag) => flag !== '--expose-gc');
+    const flags = serviceImageNodeFlags().filter((flag) => flag !== '--expose-gc');
     const outcome = loadThenRelease(flags);
     expect(outcome.released).toBe(false);
     expect(outcome.youngMbAfter).toBeGreaterThanOrEqual(8);
