@@ -14,6 +14,6 @@ describe('how the bench reads the deployed containers', () => {
   it("takes each service's memory limit from the overlay npm run up deploys", async () => {
     const runtime = await serviceRuntime(['api-gateway', 'worker', 'dashboard']);
     expect(runtime.memoryLimitBytes).toEqual({ 'api-gateway': 512 * 1024 ** 2, worker: 512 * 1024 ** 2, dashboard: 512 * 1024 ** 2 });
-    expect(runtime.nodeFlags).toEqual(['--max-semi-space-size=8', '--expose-gc']);
+    expect(runtime.nodeFlags).toEqual(['--max-semi-space-size=16', '--expose-gc']);
   });
 });

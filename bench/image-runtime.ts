@@ -12,7 +12,7 @@ import { renderKustomization } from '../harness/kustomize.js';
 export const DEPLOYED_OVERLAY = 'manifests/overlays/local';
 
 export interface ServiceRuntime {
-  /** Flags between `node` and the entry point in the image's CMD, e.g. ["--max-semi-space-size=8", "--expose-gc"]. */
+  /** Flags between `node` and the entry point in the image's CMD, e.g. ["--max-semi-space-size=16", "--expose-gc"]. */
   nodeFlags: string[];
   /** ENV of the runtime image (NODE_ENV=production). */
   imageEnv: Record<string, string>;

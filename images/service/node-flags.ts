@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../catalog.js';
 
-/** The flags between `node` and the entry point in the service image's CMD, e.g. ["--max-semi-space-size=8", "--expose-gc"]. */
+/** The flags between `node` and the entry point in the service image's CMD, e.g. ["--max-semi-space-size=16", "--expose-gc"]. */
 export function serviceImageNodeFlags(): string[] {
   const script = readFileSync(join(repoRoot, 'images', 'service', 'build.sh'), 'utf8');
   const cmd = /^CMD \[(.*)\]$/m.exec(script)?.[1];
