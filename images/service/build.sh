@@ -32,9 +32,10 @@ ENV SERVICE_NAME=$SERVICE STATIC_DIR=/app/public
 USER 1000:1000
 # A 16 MB semi-space: under load, fewer objects of in-flight requests are copied and promoted. With 8 MB the gateway's
 # CPU per /api/status request swung from run to run with V8's promotion threshold (ratio to the bare server 0.74-0.98
-# over nine short runs); with 16 MB 0.89-0.98 over five, both servers cheaper (bench/results, README). Loading the
-# bundle grows the young generation to that size at once: --expose-gc lets the service give it back once loaded
-# (services/shared/src/startup-memory.ts), so an idle service stays small (gateway ~72 MB).
+# over nine short runs); with 16 MB both servers are cheaper, but a gateway start still lands in a cheap or an
+# expensive mode (README, "Services"). Loading the bundle grows the young generation to that size at once: --expose-gc
+# lets the service give it back once loaded (services/shared/src/startup-memory.ts), so an idle service stays small
+# (gateway ~72 MB).
 CMD ["node", "--max-semi-space-size=16", "--expose-gc", "/app/$default_entry.mjs"]
 DOCKERFILE
 }
