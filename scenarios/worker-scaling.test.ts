@@ -9,7 +9,7 @@ import { DEFAULT_HPA_SYNC_PERIOD_SECONDS, readMetricResolutionSeconds, readsBelo
 import { scrapePod, sumOf, type MetricSample } from '../harness/kube/pod-metrics.js';
 import { redisCli } from '../harness/kube/redis-admin.js';
 import { waitForRollout } from '../harness/kube/rollout.js';
-import { scaleDeployment, setHpaBounds } from '../harness/kube/scale.js';
+import { scaleDeployment, setHpaBounds, setPodDeletionCost } from '../harness/kube/scale.js';
 import { podReady } from '../harness/kube/workload-state.js';
 import { appWorkload, livePods } from '../harness/kube/workload.js';
 import { pollUntil } from '../harness/poll.js';
@@ -26,6 +26,11 @@ const WORKER_PORT = 8081;
 const INTERVAL_SECONDS = 2;
 /** 4 task runs a tick of 125 ms of CPU each: 250m, 2.5 times the worker's 100m request (the HPA wants 3 at 70 %). */
 const TASK_CPU_MS = 125;
+/**
+ * CPU ms per task run during the scale-down: a tick's four runs go mostly to one replica, which then stays busy for
+ * seconds (2 s of CPU at its 500m limit), well past the scale-down's API calls.
+ */
+const SCALE_DOWN_TASK_CPU_MS = 500;
 /** The worker HPA's maxReplicas in the manifests; this file's copy starts held at 1 (see tickingEvery). */
 const MAX_REPLICAS = 5;
 /** Replicas of the once-per-tick proof (after the HPA's decision, it is held there). */
@@ -199,15 +204,33 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
   });
 
   describe('a scale-down to 1 while the replicas work', () => {
-    const scaleDown = phase<{ reports: DoneReport[]; missing: string[]; removed: string[]; doneWhileRemoved: number }>(
+    const scaleDown = phase<{ reports: DoneReport[]; missing: string[]; chosen: string[]; removed: string[]; doneWhileRemoved: number }>(
       'scale-down',
       {},
       async ({ step, record, results, figure, onTeardown }) => {
         onTeardown('tasks back to normal', () => redisCli(clients, namespace, ['DEL', redisKeys.testTaskCpuMs]));
         // CPU-heavy tasks again, so that the removed replicas are busy when they are told to stop.
-        await step(`every task run spins ${TASK_CPU_MS} ms of CPU`, () => redisCli(clients, namespace, ['SET', redisKeys.testTaskCpuMs, String(TASK_CPU_MS)]));
+        await step(`every task run spins ${SCALE_DOWN_TASK_CPU_MS} ms of CPU`, () => redisCli(clients, namespace, ['SET', redisKeys.testTaskCpuMs, String(SCALE_DOWN_TASK_CPU_MS)]));
         const before = await step('the replicas before the scale-down', async () => (await livePods(clients, worker)).map((pod) => pod.metadata!.name!));
         record(worker);
+        // Which replicas Kubernetes removes is its choice, and which replica wins a tick is a race: the survivor may win
+        // every tick until the others stop. So the replicas busy with the last tick's runs are the ones removed
+        // (pod-deletion-cost): at least one holds two of its four runs, seconds of work that end after the scale-down.
+        const holders = await step("the replicas running the last tick's tasks", async () => {
+          const intervalMs = INTERVAL_SECONDS * 1000;
+          for (let attempt = 1; ; attempt += 1) {
+            await sleep(intervalMs - (Date.now() % intervalMs) + 300);
+            const tickMs = Math.floor(Date.now() / intervalMs) * intervalMs;
+            const output = await redisCli(clients, namespace, ['MGET', ...TASK_TYPES.map((type) => redisKeys.tickLock(type, tickMs))]);
+            const held = output.split('\n').map((line) => line.trim()).filter((line) => before.includes(line));
+            if (held.length >= 2) return held;
+            if (attempt === 3) throw new Error(`three ticks in a row with fewer than 2 of their ${TASK_TYPES.length} runs taken 300 ms in: ${output}`);
+          }
+        });
+        const survivor = [...before].sort((a, b) => holders.filter((pod) => pod === a).length - holders.filter((pod) => pod === b).length)[0]!;
+        results.chosen = before.filter((pod) => pod !== survivor).sort();
+        figure('lastTickRuns', `${TASK_TYPES.length} runs: ${before.map((pod) => `${pod}:${holders.filter((holder) => holder === pod).length}`).join(' ')}`);
+        await step(`${survivor} kept: a higher deletion cost than the others`, () => setPodDeletionCost(clients, namespace, survivor, 1000));
         const scaledAt = Date.now();
         await step('scaled to 1 (the HPA held at 1, the Deployment scaled)', async () => {
           await setHpaBounds(clients, namespace, WORKER, { min: 1, max: 1 });
@@ -216,7 +239,7 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
         const removed = await step('the replicas being removed', async () => {
           await pollUntil(`${before.length - 1} replicas shutting down`, async () => (await livePods(clients, worker)).length === 1, { timeoutMs: 15_000, intervalMs: 250 });
           const left = new Set((await livePods(clients, worker)).map((pod) => pod.metadata!.name!));
-          return before.filter((pod) => !left.has(pod));
+          return before.filter((pod) => !left.has(pod)).sort();
         });
         results.removed = removed;
         // From their first line: their preStop sleep (5 s) leaves time to start following before they stop.
@@ -225,12 +248,14 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
         figure('scaleDownSeconds', seconds(Date.now() - scaledAt));
         const reports = removed.flatMap((pod, index) => doneReports(pod, logs[index]!.lines()));
         results.reports = reports;
-        results.doneWhileRemoved = reports.filter((report) => report.at >= scaledAt).length;
+        const doneWhileRemoved = reports.filter((report) => report.at >= scaledAt);
+        results.doneWhileRemoved = doneWhileRemoved.length;
         const keys = [...new Set(reports.map((report) => redisKeys.outcomeRecorded(report.task, report.tickMs)))];
         const missingKeys = `local missing = {} for _, key in ipairs(KEYS) do if redis.call('EXISTS', key) == 0 then table.insert(missing, key) end end return missing`;
         const output = await step('look up each reported run in Redis', () => redisCli(clients, namespace, ['EVAL', missingKeys, String(keys.length), ...keys]));
         results.missing = output.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
-        figure('reportedDone', `${reports.length} runs by the removed replicas, ${results.doneWhileRemoved} of them after the scale-down began`);
+        figure('reportedDone', `${reports.length} runs by the removed replicas, ${doneWhileRemoved.length} of them after the scale-down began`);
+        if (doneWhileRemoved.length > 0) figure('lastDoneAfterScaleDownSeconds', seconds(Math.max(...doneWhileRemoved.map((report) => report.at)) - scaledAt));
       },
     );
 
@@ -238,6 +263,10 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
       const reports = scaleDown.result('reports');
       expect(reports.length, 'runs reported done by the removed replicas').toBeGreaterThan(0);
       expect(scaleDown.result('missing'), `reported done but not recorded, of ${reports.length}`).toEqual([]);
+    });
+
+    it('removes the replicas of lower deletion cost: those busy with the last tick', () => {
+      expect(scaleDown.result('removed')).toEqual(scaleDown.result('chosen'));
     });
 
     it('scaled down while the removed replicas worked: they reported runs done after the scale-down began', () => {

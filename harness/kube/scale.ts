@@ -1,4 +1,4 @@
-import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { PatchStrategy, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
@@ -19,4 +19,13 @@ export async function setHpaBounds(clients: KubeClients, namespace: string, name
     if (bounds.max !== undefined) hpa.spec!.maxReplicas = bounds.max;
     return clients.autoscaling.replaceNamespacedHorizontalPodAutoscaler({ name, namespace, body: hpa });
   });
+}
+
+/**
+ * Sets a pod's `controller.kubernetes.io/pod-deletion-cost`: when its ReplicaSet scales down, among ready pods it
+ * removes those of lower cost first (unset is 0).
+ */
+export async function setPodDeletionCost(clients: KubeClients, namespace: string, pod: string, cost: number): Promise<void> {
+  const patch = { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace, annotations: { 'controller.kubernetes.io/pod-deletion-cost': String(cost) } } };
+  await clients.objects.patch(patch, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 }
