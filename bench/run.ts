@@ -30,7 +30,13 @@ const SETTINGS = {
   pairs: 5,
   measureSeconds: 5,
   warmupSeconds: 2,
-  connections: 50,
+  /**
+   * Connections of the throughput pairs: with `pipelining`, 100 requests in flight, enough to keep either server's core
+   * busy. Not 50 (500 in flight, as until 2026-11-30): each request then waits ~40 ms in the server's queue, about a
+   * scavenge interval, so V8 copies and promotes the queue itself, and the ratio measured how much a queued request
+   * holds; the gateway's cost per /api/status request then moved 67-108 µs from one start to the next (README, "Services").
+   */
+  connections: 10,
   /**
    * Requests each connection sends before it waits for answers. A client costs more CPU per request than a server:
    * one request at a time, autocannon on one core could not keep the bare server's core busy (it reached 0.38-0.81 of
@@ -38,6 +44,8 @@ const SETTINGS = {
    * generator at 0.2-0.5 of its own). For the throughput pairs only: the memory load is sent as clients send it.
    */
   pipelining: 10,
+  /** Connections of the load between the memory readings, one request at a time each, as the services' clients send. */
+  memoryLoadConnections: 50,
   /** Starts of the three services for the memory figures. */
   rssStarts: 5,
   /** Longer than the worker's 10 s interval of the deployed overlay, so its tasks have run once. */
@@ -260,9 +268,9 @@ type StartPair = () => Promise<{ gateway: Child; bare: Child }>;
 
 /**
  * Gateway then bare, SETTINGS.pairs times, each pair on fresh starts of both servers warmed up on `path`; the ratio of
- * each pair. Fresh starts, because the gateway's cost per /api/status request moved by up to half from one start to
- * the next (67-105 µs; why is not known yet: README, "Services") while the pairs of one start mostly agreed: with one start
- * per run, the spread left that out and a run's median was one start's luck.
+ * each pair. Fresh starts, because a server's cost per request can differ from one start to the next (the gateway's per
+ * /api/status request moved 67-108 µs under 500 requests in flight; README, "Services") while the pairs of one start
+ * mostly agree: with one start per run, the spread would leave that out and a run's median be one start's luck.
  */
 async function compare(path: string, startPair: StartPair, redisPid: number | undefined): Promise<Comparison> {
   const { pairs: count, measureSeconds, warmupSeconds, connections } = SETTINGS;
@@ -339,8 +347,8 @@ async function rssStart(bundles: Record<Program, string>, redisUrl: string, runt
   await sleep(SETTINGS.settleSeconds * 1000);
   const idle = Object.fromEntries(SERVICES.map((name) => [name, residentMb(services[name].pid)]));
   const seconds = SETTINGS.loadSeconds;
-  await load(`${gateway.url}/api/status`, seconds, SETTINGS.connections);
-  await load(`${gateway.url}/health/live`, seconds, SETTINGS.connections);
+  await load(`${gateway.url}/api/status`, seconds, SETTINGS.memoryLoadConnections);
+  await load(`${gateway.url}/health/live`, seconds, SETTINGS.memoryLoadConnections);
   await load(`${dashboard.url}/api/overview`, seconds, 10);
   await Promise.all([load(`${worker.url}/health/ready`, seconds / 2, 20), load(`${worker.url}/metrics`, seconds / 2, 5)]);
   const afterLoad = Object.fromEntries(SERVICES.map((name) => [name, residentMb(services[name].pid)]));
@@ -540,7 +548,7 @@ function markdown(results: Results): string {
       : []),
     'The bare server does the same Redis round trips on /api/status (PING, then both worker hashes) without metrics, logging, body parsing or error handling.',
     '',
-    `## Resident memory (VmRSS), median (min–max) of ${settings.rssStarts} starts`,
+    `## Resident memory (VmRSS), median (min–max) of ${settings.rssStarts} starts (load between the readings: ${settings.memoryLoadConnections} connections, one request in flight each)`,
     '',
     `Idle: ${settings.settleSeconds} s after start (the worker on its deployed interval has run its tasks). After load: the gateway at full throttle for ${settings.loadSeconds} s on /api/status and ` +
       `${settings.loadSeconds} s on /health/live, the dashboard's /api/overview for ${settings.loadSeconds} s, the worker's probes and metrics for ${settings.loadSeconds / 2} s.`,
