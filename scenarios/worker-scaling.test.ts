@@ -215,7 +215,7 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
         record(worker);
         // Which replicas Kubernetes removes is its choice, and which replica wins a tick is a race: the survivor may win
         // every tick until the others stop. So the replicas busy with the last tick's runs are the ones removed
-        // (pod-deletion-cost): at least one holds two of its four runs, seconds of work that end after the scale-down.
+        // (pod-deletion-cost): they hold all of its runs but at most one, seconds of work that end after the scale-down.
         const holders = await step("the replicas running the last tick's tasks", async () => {
           const intervalMs = INTERVAL_SECONDS * 1000;
           for (let attempt = 1; ; attempt += 1) {
@@ -227,9 +227,10 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
             if (attempt === 3) throw new Error(`three ticks in a row with fewer than 2 of their ${TASK_TYPES.length} runs taken 300 ms in: ${output}`);
           }
         });
-        const survivor = [...before].sort((a, b) => holders.filter((pod) => pod === a).length - holders.filter((pod) => pod === b).length)[0]!;
+        const runsOf = (pod: string) => holders.filter((holder) => holder === pod).length;
+        const survivor = [...before].sort((a, b) => runsOf(a) - runsOf(b))[0]!;
         results.chosen = before.filter((pod) => pod !== survivor).sort();
-        figure('lastTickRuns', `${TASK_TYPES.length} runs: ${before.map((pod) => `${pod}:${holders.filter((holder) => holder === pod).length}`).join(' ')}`);
+        figure('lastTickRuns', `${TASK_TYPES.length} runs: ${before.map((pod) => `${pod}:${runsOf(pod)}`).join(' ')}`);
         await step(`${survivor} kept: a higher deletion cost than the others`, () => setPodDeletionCost(clients, namespace, survivor, 1000));
         const scaledAt = Date.now();
         await step('scaled to 1 (the HPA held at 1, the Deployment scaled)', async () => {
