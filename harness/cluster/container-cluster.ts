@@ -2,6 +2,7 @@ import type { StartedNetwork } from 'testcontainers';
 import { run } from '../../images/docker-cli.js';
 import { prepareK3sSystemImages } from '../../images/k3s-airgap.js';
 import { resolveImages } from '../../images/resolve.js';
+import { describeError } from '../kube/watch-until.js';
 import { seconds } from '../seconds.js';
 import { chooseReaper, configureTestcontainers } from '../testcontainers-env.js';
 import type { StartedAgentContainer } from './agent-container.js';
@@ -103,7 +104,9 @@ export class ContainerCluster extends ClusterProvider {
       const loading = loadNow.length > 0 ? setup.loadImages(loadNow) : Promise.resolve();
       loading.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       const systemStarted = Date.now();
-      await setup.waitForDeployments('kube-system', 120_000);
+      await setup.waitForDeployments('kube-system', 120_000).catch(async (error: unknown) => {
+        throw new Error(`${describeError(error)}\n${await setup.serverLogTails()}`);
+      });
       timings.systemReady = seconds(Date.now() - systemStarted);
       log(`kube-system (CoreDNS, metrics-server) available ${timings.systemReady} s later`);
       let agents: JoinedAgent[] = [];
@@ -156,6 +159,11 @@ export class StartedContainerCluster extends ConnectedCluster implements Started
   /** The agents this handle joined (withAgents, addAgents): kill() one to lose its node abruptly. */
   get agents(): StartedAgentContainer[] {
     return [...this.ownAgents];
+  }
+
+  /** The end of the server node's own logs (StartedServerContainer.logTails), for a failure message. */
+  serverLogTails(): Promise<string> {
+    return this.server.logTails();
   }
 
   /** As ConnectedCluster.addAgents, and stop() removes them with the cluster. */

@@ -77,4 +77,21 @@ export class StartedServerContainer extends StartedK3sContainer {
   getNodeName(): string {
     return this.nodeName;
   }
+
+  /**
+   * The end of the node's own logs, for a failure message: the offline node image's kube-apiserver and kube-proxy
+   * logs (/var/log/kms), or, on rancher/k3s (one process), the container's output.
+   */
+  async logTails(lines = 30): Promise<string> {
+    const script = `for f in ${NODE_LOGS.map((name) => `/var/log/kms/${name}.log`).join(' ')}; do [ -f "$f" ] && { echo "--- $f (last ${lines} lines)"; tail -n ${lines} "$f"; }; done; true`;
+    const own = await this.server.exec(['sh', '-c', script]).then((result) => result.output.trim(), (error: unknown) => `(could not read them: ${String(error)})`);
+    if (own.length > 0) return own;
+    const output = await this.server.logs({ tail: lines });
+    let text = '';
+    for await (const chunk of output) text += String(chunk);
+    return `--- the container's output (last ${lines} lines)\n${text.trim()}`;
+  }
 }
+
+/** The components of the offline node whose logs tell why the cluster's own Services do not answer. */
+const NODE_LOGS = ['kube-apiserver', 'kube-proxy'];
