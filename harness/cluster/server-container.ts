@@ -1,4 +1,5 @@
 import { K3sContainer, StartedK3sContainer } from '@testcontainers/k3s';
+import { run } from '../../images/docker-cli.js';
 import { K3S_SYSTEM_IMAGES_TARGET } from '../../images/k3s-airgap.js';
 import { NODE_SETTINGS, nodeLaunch, serverCommand, type NodeSettings } from './node-settings.js';
 import { suiteLabels } from './suite-labels.js';
@@ -86,10 +87,9 @@ export class StartedServerContainer extends StartedK3sContainer {
     const script = `for f in ${NODE_LOGS.map((name) => `/var/log/kms/${name}.log`).join(' ')}; do [ -f "$f" ] && { echo "--- $f (last ${lines} lines)"; tail -n ${lines} "$f"; }; done; true`;
     const own = await this.server.exec(['sh', '-c', script]).then((result) => result.output.trim(), (error: unknown) => `(could not read them: ${String(error)})`);
     if (own.length > 0) return own;
-    const output = await this.server.logs({ tail: lines });
-    let text = '';
-    for await (const chunk of output) text += String(chunk);
-    return `--- the container's output (last ${lines} lines)\n${text.trim()}`;
+    // Not testcontainers' logs(): it follows the output, and a running node's never ends.
+    const output = await run('docker', ['logs', '--tail', String(lines), this.getId()]);
+    return `--- the container's output (last ${lines} lines)\n${`${output.stdout}${output.stderr}`.trim()}`;
   }
 }
 
