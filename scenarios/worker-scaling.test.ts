@@ -95,6 +95,9 @@ function doneReports(pod: string, lines: readonly string[]): DoneReport[] {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TICK_MS = INTERVAL_SECONDS * 1000;
+/** Sleeps until `offsetMs` into a tick (the next time the wall clock is that far past a tick), as the replicas tick. */
+const sleepUntilIntoTick = (offsetMs: number) => sleep(TICK_MS - ((Date.now() - offsetMs) % TICK_MS));
 
 describe('worker scaling: its HPA scales it under its own load; its replicas run each tick once and lose no work', () => {
   const { clients, namespace, diagnostics, phase } = useScenario('worker-scaling', { adjust: tickingEvery(INTERVAL_SECONDS) });
@@ -163,20 +166,19 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
           return ready;
         });
         results.pods = pods;
-        const intervalMs = INTERVAL_SECONDS * 1000;
         // Every replica's counters, read half-way between two ticks, when each has taken or lost its locks for the last
         // tick (a run in progress counts as taken); a round that crosses a tick is read again at the next half-way.
         const scrapeBetweenTicks = async (): Promise<{ tick: number; counts: Map<string, TickCounts> }> => {
           for (let attempt = 1; ; attempt += 1) {
-            await sleep(intervalMs - ((Date.now() + intervalMs / 2) % intervalMs));
-            const tick = Math.floor(Date.now() / intervalMs);
+            await sleepUntilIntoTick(TICK_MS / 2);
+            const tick = Math.floor(Date.now() / TICK_MS);
             const counts = new Map(await Promise.all(pods.map(async (pod) => [pod, tickCounts(await scrapePod(clients, { namespace, pod, port: WORKER_PORT }))] as const)));
-            if (Math.floor(Date.now() / intervalMs) === tick) return { tick, counts };
+            if (Math.floor(Date.now() / TICK_MS) === tick) return { tick, counts };
             if (attempt === 3) throw new Error(`three rounds of scrapes of the ${REPLICAS} replicas each crossed a tick`);
           }
         };
         const before = await step("scrape every replica's counters between two ticks", scrapeBetweenTicks);
-        await sleep((TICKS - 1) * intervalMs);
+        await sleep((TICKS - 1) * TICK_MS);
         const after = await step(`scrape them again ${TICKS} ticks later`, scrapeBetweenTicks);
         results.ticks = after.tick - before.tick;
         const delta = (pod: string, kind: keyof TickCounts, type: TaskType) => after.counts.get(pod)![kind][type] - before.counts.get(pod)![kind][type];
@@ -217,10 +219,9 @@ describe('worker scaling: its HPA scales it under its own load; its replicas run
         // every tick until the others stop. So the replicas busy with the last tick's runs are the ones removed
         // (pod-deletion-cost): they hold all of its runs but at most one, seconds of work that end after the scale-down.
         const holders = await step("the replicas running the last tick's tasks", async () => {
-          const intervalMs = INTERVAL_SECONDS * 1000;
           for (let attempt = 1; ; attempt += 1) {
-            await sleep(intervalMs - (Date.now() % intervalMs) + 300);
-            const tickMs = Math.floor(Date.now() / intervalMs) * intervalMs;
+            await sleepUntilIntoTick(300);
+            const tickMs = Math.floor(Date.now() / TICK_MS) * TICK_MS;
             const output = await redisCli(clients, namespace, ['MGET', ...TASK_TYPES.map((type) => redisKeys.tickLock(type, tickMs))]);
             const held = output.split('\n').map((line) => line.trim()).filter((line) => before.includes(line));
             if (held.length >= 2) return held;
